@@ -1,0 +1,159 @@
+"""Settings, declared as data in one place.
+
+Each setting has a name, a type, a default and a help text. Values come from,
+in rising order of precedence: the defaults below, a TOML settings file
+(``--config FILE``, ``NEWSDESK_CONFIG`` or ``settings.toml`` in the user's
+config directory), and ``NEWSDESK_<NAME>`` environment variables. The global
+``--db`` option overrides the ``db`` setting.
+
+``newsdesk settings`` prints the effective values and where each came from.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import platformdirs
+
+from newsdesk import __version__
+
+APP_NAME = "newsdesk"
+ENV_PREFIX = "NEWSDESK_"
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    type: type
+    default: Any
+    help: str
+
+
+def _default_db() -> str:
+    return str(Path(platformdirs.user_data_dir(APP_NAME)) / "newsdesk.db")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("db", str, None, "Path of the SQLite store (default: newsdesk.db in the user's data directory)."),
+    Setting("fetch_timeout", float, 15.0, "Seconds to wait for a host to connect, send or answer before giving up."),
+    Setting("fetch_max_bytes", int, 10_000_000, "Largest body accepted from the network, after decompression, in bytes."),
+    Setting("fetch_max_redirects", int, 5, "Redirects followed before a fetch fails."),
+    Setting("fetch_user_agent", str, f"newsdesk/{__version__} (self-hosted news desk)", "User-Agent header sent with every request."),
+    Setting("fetch_host_delay", float, 1.0, "Seconds to wait between two requests to the same host (one request at a time per host)."),
+    Setting(
+        "fetch_allow_hosts",
+        list,
+        [],
+        "Hosts or networks (names, IPs or CIDRs) that may be fetched even though they resolve to loopback, "
+        "private, link-local or other non-public addresses; e.g. an intranet feed server.",
+    ),
+    Setting("feed_poll_interval", int, 1800, "Seconds between two polls of the same feed."),
+    Setting("feed_max_backoff", int, 86400, "Longest wait, in seconds, before polling a feed that keeps failing."),
+    Setting("feed_fetch_fulltext", bool, True, "Fetch the linked page when a feed entry carries only a summary."),
+    Setting("feed_fulltext_min_words", int, 150, "A feed entry with fewer words than this counts as a summary only."),
+    Setting("file_max_bytes", int, 50_000_000, "Largest input file accepted by ingest, in bytes."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+class SettingsError(ValueError):
+    """A settings file or variable that cannot be used; the message names it."""
+
+
+def _coerce(setting: Setting, value: Any, origin: str) -> Any:
+    try:
+        if setting.type is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(f"expected true or false, got {value!r}")
+        if setting.type is list:
+            if isinstance(value, list):
+                return [str(v).strip() for v in value if str(v).strip()]
+            return [part.strip() for part in str(value).split(",") if part.strip()]
+        if value is None:
+            return None
+        return setting.type(value)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{origin}: bad value for {setting.name}: {exc}") from None
+
+
+@dataclass(slots=True)
+class Settings:
+    """Effective settings; attribute access by setting name."""
+
+    values: dict[str, Any]
+    origins: dict[str, str] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.values["db"] or _default_db()).expanduser()
+
+    def replace(self, **changes: Any) -> "Settings":
+        values = dict(self.values)
+        origins = dict(self.origins)
+        for name, value in changes.items():
+            if name not in _BY_NAME:
+                raise SettingsError(f"unknown setting {name!r}")
+            values[name] = _coerce(_BY_NAME[name], value, "override")
+            origins[name] = "override"
+        return Settings(values, origins)
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "settings.toml"
+
+
+def load_settings(
+    config: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build the effective settings from defaults, a TOML file, the environment and overrides."""
+    env = os.environ if env is None else env
+    values = {s.name: s.default for s in SETTINGS}
+    origins = {s.name: "default" for s in SETTINGS}
+
+    path = config or (Path(env["NEWSDESK_CONFIG"]) if env.get("NEWSDESK_CONFIG") else None)
+    explicit = path is not None
+    path = path or default_config_path()
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"settings file {path}: {exc}") from None
+        for name, value in data.items():
+            if name not in _BY_NAME:
+                raise SettingsError(f"settings file {path}: unknown setting {name!r}")
+            values[name] = _coerce(_BY_NAME[name], value, f"settings file {path}")
+            origins[name] = str(path)
+    elif explicit:
+        raise SettingsError(f"settings file {path}: no such file")
+
+    for s in SETTINGS:
+        key = ENV_PREFIX + s.name.upper()
+        if key in env:
+            values[s.name] = _coerce(s, env[key], key)
+            origins[s.name] = key
+
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        values[name] = _coerce(_BY_NAME[name], value, f"--{name}")
+        origins[name] = f"--{name}"
+    return Settings(values, origins)
