@@ -1,0 +1,446 @@
+"""The newsdesk command line: parse options, call the core, print the result.
+
+Data goes to standard output (tables, or JSON with --json); progress, notes and
+errors go to standard error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from newsdesk import __version__, pipeline
+from newsdesk.fetch import check_host
+from newsdesk.models import Article, InputError
+from newsdesk.settings import SETTINGS, Settings, SettingsError, load_settings
+from newsdesk.sources.opml import Subscription, parse_opml, render_opml
+from newsdesk.store import Store, StoreError
+from newsdesk.urls import host_of, is_url
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+app = typer.Typer(
+    name="newsdesk",
+    help="A self-hosted news desk: ingest feeds, pages and files; one trustworthy, cited brief per story.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+articles_app = typer.Typer(help="Look at stored articles.", no_args_is_help=True)
+feeds_app = typer.Typer(help="Manage feed subscriptions (RSS, Atom, JSON Feed; OPML import/export).", no_args_is_help=True)
+app.add_typer(articles_app, name="articles")
+app.add_typer(feeds_app, name="feeds")
+
+
+class Desk:
+    """What every command needs: the settings and, opened on first use, the store."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.settings.db_path)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def _desk(ctx: typer.Context) -> Desk:
+    return ctx.find_root().obj
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/] {escape(message)}")
+    raise typer.Exit(code)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"newsdesk {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[Optional[Path], typer.Option("--db", help="SQLite store to use (else NEWSDESK_DB, the settings file, or the user's data directory).", show_default=False)] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="Settings file (TOML) to read instead of the user's settings.toml.", show_default=False)] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """A self-hosted news desk: ingest feeds, pages and files; one trustworthy, cited brief per story."""
+    try:
+        settings = load_settings(config, db=str(db) if db else None)
+    except SettingsError as exc:
+        _fail(str(exc), 2)
+    desk = Desk(settings)
+    ctx.obj = desk
+    ctx.call_on_close(desk.close)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[tuple[pipeline.TotalHook, pipeline.StepHook]]:
+    """A progress bar on standard error while work runs (hidden when that is not a terminal)."""
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[item]}", style="dim"),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task(label, total=0, item="")
+
+        def on_total(n: int) -> None:
+            progress.update(task, total=(progress.tasks[0].total or 0) + n)
+
+        def on_step(name: str) -> None:
+            progress.update(task, advance=1, item=name[-60:])
+
+        yield on_total, on_step
+
+
+def _report_ingest(report: pipeline.IngestReport, *, as_json: bool) -> None:
+    if as_json:
+        _print_json(
+            {
+                "added": report.added,
+                "already_stored": [{"input": d.input, "article": d.article_id, "reason": d.reason} for d in report.duplicates],
+                "failures": [{"input": f.input, "stage": f.stage, "reason": f.reason} for f in report.failures],
+                "skipped": [{"input": f.input, "reason": f.reason} for f in report.skipped],
+            }
+        )
+        return
+    for failure in report.failures:
+        err.print(f"[red]error:[/] {escape(failure.input)}: {escape(failure.reason)}")
+    for skipped in report.skipped:
+        err.print(f"[dim]skipped {escape(skipped.input)}: {escape(skipped.reason)}[/]")
+    for dup in report.duplicates:
+        if "different text" in dup.reason:
+            err.print(f"[yellow]warning:[/] {escape(dup.input)}: id {escape(dup.article_id)} already stored with a different text; the stored version is kept")
+    added, dups = len(report.added), len(report.duplicates)
+    if added:
+        note = f", {dups} already stored" if dups else ""
+        err.print(f"[green]Stored {added} new article{'s' * (added != 1)}[/]{note}.")
+    elif dups:
+        err.print(f"Nothing new: all {dups} article{'s were' if dups != 1 else ' was'} already stored.")
+    if report.failures:
+        n = len(report.failures)
+        err.print(f"{n} input{'s' * (n != 1)} failed (see 'newsdesk failures').")
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    inputs: Annotated[list[str], typer.Argument(help="Files, folders and http(s) URLs to ingest.", show_default=False)],
+    source: Annotated[Optional[str], typer.Option("--source", "-s", help="Publisher name for inputs that do not name one.")] = None,
+    mapping: Annotated[Optional[list[str]], typer.Option("--map", "-m", help="Column mapping for CSV/JSON: FIELD=COLUMN (fields: id, title, text, html, url, source, published, label, dek, byline, summary). Repeatable.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Ingest articles from files (.txt .html .json .jsonl .csv, feed files), folders and URLs.
+
+    Re-ingesting the same input stores nothing new and says so. Each failing input
+    is reported and recorded; the exit code is non-zero only when nothing at all
+    could be ingested.
+    """
+    desk = _desk(ctx)
+    csv_map: dict[str, str] = {}
+    for item in mapping or []:
+        field, sep, column = item.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            _fail(f"--map {item!r}: expected FIELD=COLUMN, e.g. --map title=headline", 2)
+        csv_map[field.strip()] = column.strip()
+    with _progress("Ingesting") as (on_total, on_step):
+        report = pipeline.ingest(inputs, desk.store, desk.settings, source=source, csv_map=csv_map or None, on_total=on_total, on_step=on_step)
+    _report_ingest(report, as_json=as_json)
+    if report.nothing_ingested:
+        raise typer.Exit(1)
+
+
+# -- articles ----------------------------------------------------------------------
+
+
+def _article_json(article: Article) -> dict[str, Any]:
+    data = article.as_dict()
+    data["publisher_summary"] = data.pop("summary")
+    return data
+
+
+@articles_app.command("list")
+def articles_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (one object per article, with text).")] = False,
+    limit: Annotated[int, typer.Option(help="Show at most this many articles.")] = 50,
+    offset: Annotated[int, typer.Option(help="Skip this many articles first.")] = 0,
+    source: Annotated[Optional[str], typer.Option("--source", "-s", help="Only articles from this publisher.")] = None,
+) -> None:
+    """List stored articles in arrival order."""
+    store = _desk(ctx).store
+    articles = store.list_articles(limit=limit, offset=offset, source=source)
+    if as_json:
+        _print_json([_article_json(a) for a in articles])
+        return
+    table = Table(title=f"{store.count_articles()} articles in {store.path}", title_justify="left")
+    for col in ("id", "source", "published", "title", "words"):
+        table.add_column(col, overflow="fold")
+    for a in articles:
+        table.add_row(
+            escape(a.id),
+            escape(a.source or ""),
+            a.published.strftime("%Y-%m-%d %H:%M") if a.published else "",
+            escape(a.title),
+            str(len(a.text.split())),
+        )
+    out.print(table)
+
+
+@articles_app.command("show")
+def articles_show(
+    ctx: typer.Context,
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="Article id, as in 'articles list'.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show one stored article: metadata, publisher's summary and text."""
+    article = _desk(ctx).store.get_article(article_id)
+    if article is None:
+        _fail(f"no article with id {article_id!r}")
+    if as_json:
+        _print_json(_article_json(article))
+        return
+    out.print(f"[bold]{escape(article.title)}[/]")
+    if article.dek:
+        out.print(f"[italic]{escape(article.dek)}[/]")
+    for label, value in (
+        ("id", article.id),
+        ("source", article.source),
+        ("byline", article.byline),
+        ("published", article.published.isoformat() if article.published else None),
+        ("url", article.url),
+        ("canonical", article.canonical_url if article.canonical_url != article.url else None),
+        ("fetched", article.fetched.isoformat() if article.fetched else None),
+    ):
+        if value:
+            out.print(f"[dim]{label:>10}[/] {escape(value)}")
+    if article.summary:
+        out.print("\n[bold]Publisher's summary[/] [dim](the outlet's own, not independent evidence)[/]")
+        for line in article.summary.splitlines():
+            out.print(f"  • {escape(line)}")
+    out.print()
+    out.print(escape(article.text))
+
+
+# -- feeds -------------------------------------------------------------------------
+
+
+def _warn_if_blocked(desk: Desk, url: str) -> None:
+    try:
+        check_host(host_of(url), desk.settings.fetch_allow_hosts)
+    except Exception as exc:  # FetchError subclasses and resolver errors
+        reason = getattr(exc, "reason", str(exc))
+        err.print(f"[yellow]warning:[/] {escape(url)}: {escape(reason)}")
+
+
+@feeds_app.command("add")
+def feeds_add(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="Feed URL (RSS, Atom or JSON Feed).")],
+    title: Annotated[Optional[str], typer.Option(help="Name to show (default: the feed's own title).")] = None,
+    interval: Annotated[Optional[int], typer.Option(help="Seconds between polls (default: the feed_poll_interval setting).", min=60)] = None,
+) -> None:
+    """Subscribe to a feed. It is fetched by the next 'newsdesk poll'."""
+    if not is_url(url):
+        _fail(f"{url}: not an http(s) URL", 2)
+    desk = _desk(ctx)
+    feed, created = desk.store.add_feed(url, title=title, poll_interval=interval)
+    if created:
+        err.print(f"[green]Subscribed[/] to {escape(url)} as feed {feed.id}.")
+        _warn_if_blocked(desk, url)
+    else:
+        err.print(f"Already subscribed to {escape(url)} (feed {feed.id}).")
+
+
+@feeds_app.command("list")
+def feeds_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List subscribed feeds with their last poll and next due time."""
+    feeds = _desk(ctx).store.list_feeds()
+    if as_json:
+        _print_json([f.as_dict() for f in feeds])
+        return
+    table = Table(title=f"{len(feeds)} feeds", title_justify="left")
+    for col in ("id", "title", "url", "articles", "last poll", "status", "next poll"):
+        table.add_column(col, overflow="fold")
+    for f in feeds:
+        status = f.last_status or "never polled"
+        if f.last_error:
+            status = f"[red]error[/] ({escape(f.last_error)})"
+        table.add_row(
+            str(f.id),
+            escape(f.title or ""),
+            escape(f.url),
+            str(f.articles),
+            f.last_polled_at.strftime("%Y-%m-%d %H:%M") if f.last_polled_at else "",
+            status,
+            f.next_poll_at.strftime("%Y-%m-%d %H:%M") if f.next_poll_at else "due",
+        )
+    out.print(table)
+
+
+@feeds_app.command("remove")
+def feeds_remove(
+    ctx: typer.Context,
+    feed: Annotated[str, typer.Argument(metavar="FEED", help="Feed id or URL.")],
+) -> None:
+    """Unsubscribe from a feed. Articles already stored from it are kept."""
+    removed = _desk(ctx).store.remove_feed(feed)
+    if removed is None:
+        _fail(f"no feed {feed!r} (see 'newsdesk feeds list')")
+    err.print(f"Removed feed {removed.id} ({escape(removed.url)}); its {removed.articles} stored articles are kept.")
+
+
+@feeds_app.command("import-opml")
+def feeds_import_opml(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="OPML file exported from a feed reader.", exists=True, dir_okay=False)],
+) -> None:
+    """Subscribe to every feed listed in an OPML file (folders are flattened)."""
+    try:
+        subscriptions = parse_opml(file.read_bytes())
+    except InputError as exc:
+        _fail(f"{file}: {exc.reason}")
+    store = _desk(ctx).store
+    added = sum(store.add_feed(s.url, title=s.title)[1] for s in subscriptions)
+    err.print(f"{len(subscriptions)} feeds in {escape(str(file))}: {added} new, {len(subscriptions) - added} already subscribed.")
+
+
+@feeds_app.command("export-opml")
+def feeds_export_opml(
+    ctx: typer.Context,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of standard output.")] = None,
+) -> None:
+    """Write the subscriptions as OPML 2.0, for another feed reader."""
+    feeds = _desk(ctx).store.list_feeds()
+    data = render_opml([Subscription(f.url, f.title, f.site_url) for f in feeds])
+    if output:
+        output.write_bytes(data)
+        err.print(f"Wrote {len(feeds)} feeds to {escape(str(output))}.")
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+
+
+@app.command()
+def poll(
+    ctx: typer.Context,
+    every: Annotated[bool, typer.Option("--all", help="Poll every feed, not only the due ones.")] = False,
+    feed: Annotated[Optional[list[str]], typer.Option("--feed", "-f", help="Poll only this feed (id or URL). Repeatable.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome of each feed as JSON.")] = False,
+) -> None:
+    """Fetch due feeds (conditional GET), follow links for full text, store new articles."""
+    desk = _desk(ctx)
+    store = desk.store
+    feeds = None
+    if feed:
+        feeds = []
+        for key in feed:
+            found = store.get_feed(key)
+            if found is None:
+                _fail(f"no feed {key!r} (see 'newsdesk feeds list')")
+            feeds.append(found)
+    elif every:
+        feeds = store.list_feeds()
+    with _progress("Polling") as (on_total, on_step):
+        report = pipeline.poll(store, desk.settings, feeds=feeds, on_total=on_total, on_step=on_step)
+    if as_json:
+        _print_json(
+            [
+                {"feed": p.feed.id, "url": p.feed.url, "outcome": p.outcome, "new_articles": p.new_articles, "error": p.error}
+                for p in report.polls
+            ]
+        )
+        return
+    if not report.polls:
+        err.print("No feed is due (use --all to poll every feed now).")
+    for p in report.polls:
+        name = escape(p.feed.title or p.feed.url)
+        if p.outcome == "error":
+            err.print(f"[red]error:[/] {escape(p.feed.url)}: {escape(p.error or '')}")
+        elif p.outcome == "not_modified":
+            err.print(f"{name}: not modified")
+        else:
+            err.print(f"{name}: {p.new_articles} new")
+    for f in report.ingest.failures:
+        if f.stage != "feed":
+            err.print(f"[yellow]warning:[/] {escape(f.input)}: {escape(f.reason)}")
+
+
+@app.command()
+def failures(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="Show at most this many, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List recorded ingest failures: input, stage, reason, time."""
+    rows = _desk(ctx).store.list_failures(limit=limit)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title=f"Last {len(rows)} failures", title_justify="left")
+    for col in ("time", "stage", "input", "reason"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(row["at"], row["stage"], escape(row["input"]), escape(row["reason"]))
+    out.print(table)
+
+
+@app.command("settings")
+def settings_cmd(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show every setting: its value, where the value came from, and what it does."""
+    settings = _desk(ctx).settings
+    rows = [
+        {"name": s.name, "value": settings.values[s.name], "origin": settings.origins[s.name], "help": s.help}
+        for s in SETTINGS
+    ]
+    rows[0]["value"] = str(settings.db_path)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title="Settings (file: --config / NEWSDESK_CONFIG; variables: NEWSDESK_<NAME>)", title_justify="left")
+    for col in ("name", "value", "from", "help"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(row["name"], escape(str(row["value"])), escape(row["origin"]), escape(row["help"]))
+    out.print(table)
+
+
+def main() -> None:
+    try:
+        app()
+    except StoreError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        sys.exit(1)

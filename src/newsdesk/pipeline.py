@@ -1,0 +1,233 @@
+"""The pipeline: one article travels one road, stage by stage.
+
+    sources (files, URLs, feeds)    newsdesk.sources.*   read or fetch the input
+      → extract                     newsdesk.extract     bytes/HTML/records → Article
+      → clean                       newsdesk.clean       headline, dek, byline, boilerplate
+      → store                       newsdesk.store       one transaction per article, idempotent
+      → dedupe → embed → cluster → facts → reconcile → brief → gate → review → publish
+
+This module only sequences the stages; each stage lives in its own module.
+Inputs that fail become :class:`~newsdesk.models.Failure` records (stored and
+reported), never exceptions, so one bad input never costs the others.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from newsdesk.fetch import FetchError, Fetcher
+from newsdesk.models import Article, Failure, InputError
+from newsdesk.settings import Settings
+from newsdesk.sources.feeds import entry_article, merge_fulltext, needs_fulltext, parse_feed
+from newsdesk.sources.files import NoArticles, estimate_records, expand_paths, read_path
+from newsdesk.sources.web import fetch_article
+from newsdesk.store import Feed, Store, utcnow
+from newsdesk.urls import is_url
+
+StepHook = Callable[[str], None]  # called once per input done, with its name
+TotalHook = Callable[[int], None]  # called with more work discovered
+
+
+@dataclass(slots=True)
+class Duplicate:
+    input: str
+    article_id: str  # the stored article it repeats
+    reason: str
+
+
+@dataclass(slots=True)
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    skipped: list[Failure] = field(default_factory=list)  # files in folders that hold no article
+
+    @property
+    def nothing_ingested(self) -> bool:
+        """True when every input failed: the only case in which ingest exits non-zero."""
+        return not self.added and not self.duplicates
+
+    def merge(self, other: "IngestReport") -> None:
+        self.added += other.added
+        self.duplicates += other.duplicates
+        self.failures += other.failures
+        self.skipped += other.skipped
+
+
+def _noop(_: object) -> None:
+    return None
+
+
+def store_item(store: Store, report: IngestReport, name: str, item: Article | Failure) -> None:
+    """The store stage for one extracted item (or the failure that replaced it)."""
+    if isinstance(item, Failure):
+        store.record_failure(item)
+        report.failures.append(item)
+        return
+    result = store.add_article(item, input=name)
+    if result.added:
+        report.added.append(result.article_id)
+    else:
+        report.duplicates.append(Duplicate(name, result.article_id, result.reason))
+
+
+def ingest(
+    inputs: list[str],
+    store: Store,
+    settings: Settings,
+    *,
+    source: str | None = None,
+    csv_map: dict[str, str] | None = None,
+    on_total: TotalHook = _noop,
+    on_step: StepHook = _noop,
+) -> IngestReport:
+    """Ingest files, folders and URLs into the store."""
+    report = IngestReport()
+    urls = [i for i in inputs if is_url(i)]
+    paths, failures = expand_paths([Path(i) for i in inputs if not is_url(i)])
+    for failure in failures:
+        store_item(store, report, failure.input, failure)
+    on_total(len(urls) + sum(estimate_records(p) for p, _ in paths))
+
+    for path, named in paths:
+        try:
+            for name, item in read_path(path, max_bytes=settings.file_max_bytes, source=source, csv_map=csv_map):
+                store_item(store, report, name, item)
+                on_step(name)
+        except NoArticles as exc:
+            failure = Failure(str(path), exc.stage, exc.reason)
+            if named:
+                store_item(store, report, failure.input, failure)
+            else:
+                report.skipped.append(failure)
+
+    if urls:
+        with Fetcher(settings) as fetcher:
+            for url in urls:
+                store_item(store, report, url, _fetch_page(url, fetcher, source))
+                on_step(url)
+    return report
+
+
+def _fetch_page(url: str, fetcher: Fetcher, source: str | None) -> Article | Failure:
+    try:
+        article = fetch_article(url, fetcher)
+    except FetchError as exc:
+        return Failure(url, "fetch", exc.reason)
+    except InputError as exc:
+        return Failure(url, exc.stage, exc.reason)
+    article.source = source or article.source
+    return article
+
+
+# -- feeds ---------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class FeedPoll:
+    feed: Feed
+    outcome: str  # ok | not_modified | error
+    new_articles: int = 0
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class PollReport:
+    polls: list[FeedPoll] = field(default_factory=list)
+    ingest: IngestReport = field(default_factory=IngestReport)
+
+
+def poll(
+    store: Store,
+    settings: Settings,
+    *,
+    feeds: list[Feed] | None = None,
+    on_total: TotalHook = _noop,
+    on_step: StepHook = _noop,
+) -> PollReport:
+    """Poll feeds (the due ones unless given): conditional GET, parse, follow links for full text, store."""
+    feeds = store.due_feeds() if feeds is None else feeds
+    report = PollReport()
+    on_total(len(feeds))
+    with Fetcher(settings) as fetcher:
+        for feed in feeds:
+            report.polls.append(poll_feed(feed, store, fetcher, settings, report.ingest))
+            on_step(feed.title or feed.url)
+    return report
+
+
+def poll_feed(feed: Feed, store: Store, fetcher: Fetcher, settings: Settings, report: IngestReport) -> FeedPoll:
+    """Poll one feed, store its new entries and record the attempt with its outcome."""
+    started = utcnow()
+    clock = time.monotonic()
+    interval = feed.poll_interval or settings.feed_poll_interval
+
+    def finish(outcome: str, *, status: int | None = None, new: int = 0, error: str | None = None, **extra) -> FeedPoll:
+        if outcome == "error":
+            wait = min(interval * 2 ** (feed.error_count + 1), settings.feed_max_backoff)
+            store_item(store, report, feed.url, Failure(feed.url, "feed", error or "unknown error"))
+        else:
+            wait = interval
+        store.record_poll(
+            feed,
+            started=started,
+            elapsed=round(time.monotonic() - clock, 3),
+            outcome=outcome,
+            http_status=status,
+            new_articles=new,
+            error=error,
+            next_poll_at=started + timedelta(seconds=wait),
+            **extra,
+        )
+        return FeedPoll(feed, outcome, new, error)
+
+    try:
+        result = fetcher.get(feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_ACCEPT)
+    except FetchError as exc:
+        return finish("error", error=exc.reason)
+    if result.not_modified:
+        return finish("not_modified", status=result.status)
+    try:
+        parsed = parse_feed(result.content, url=result.url)
+    except InputError as exc:
+        return finish("error", status=result.status, error=exc.reason)
+
+    new = 0
+    for number, entry in enumerate(parsed.entries, 1):
+        name = f"{feed.url}#{number}"
+        try:
+            article = entry_article(entry, parsed, feed_url=feed.url, feed_id=feed.id)
+        except InputError as exc:
+            store_item(store, report, name, Failure(name, exc.stage, exc.reason))
+            continue
+        if store.has_article(article.id, article.url):
+            continue  # seen in an earlier poll: no need to fetch its page again
+        if settings.feed_fetch_fulltext and needs_fulltext(article, settings.feed_fulltext_min_words):
+            page = _fetch_page(article.url, fetcher, None)  # type: ignore[arg-type]
+            if isinstance(page, Failure):
+                page.stage, page.reason = "fulltext", f"{page.reason}; kept the feed's own text"
+                store_item(store, report, page.input, page)
+            elif len(page.text) > len(article.text):
+                merge_fulltext(article, page)
+        before = len(report.added)
+        store_item(store, report, name, article)
+        new += len(report.added) - before
+    return finish(
+        "ok",
+        status=result.status,
+        new=new,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        title=parsed.title,
+        site_url=parsed.site_url,
+    )
+
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)

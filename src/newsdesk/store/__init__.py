@@ -1,0 +1,395 @@
+"""The store: the only code in newsdesk that writes SQL.
+
+SQLite by default: one file, WAL journal, foreign keys on, named migrations
+applied on open. Every article is written in one transaction, so a process
+killed mid-ingest leaves only whole articles behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from newsdesk.models import Article, Failure
+from newsdesk.store.migrations import MIGRATIONS
+from newsdesk.urls import normalize_url
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat()
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def content_hash(article: Article) -> str:
+    """Hash of the normalised body (the headline when there is no body).
+
+    Case, punctuation spacing and white space do not count, so a copy that only
+    reflowed the text hashes the same.
+    """
+    basis = article.text.strip() or article.title
+    folded = unicodedata.normalize("NFKC", basis).casefold()
+    folded = re.sub(r"\s+", " ", folded).strip()
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+@dataclass(slots=True)
+class AddResult:
+    article_id: str
+    added: bool
+    reason: str = ""  # why it was not added: which stored article it duplicates
+
+
+@dataclass(slots=True)
+class Feed:
+    id: int
+    url: str
+    title: str | None
+    site_url: str | None
+    etag: str | None
+    last_modified: str | None
+    poll_interval: int | None
+    added_at: datetime
+    last_polled_at: datetime | None
+    next_poll_at: datetime | None
+    last_status: str | None
+    last_error: str | None
+    error_count: int
+    articles: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {k: getattr(self, k) for k in self.__slots__}
+        for key, value in out.items():
+            if isinstance(value, datetime):
+                out[key] = value.isoformat()
+        return out
+
+
+class StoreError(Exception):
+    """The store file cannot be opened or used; the message names the file."""
+
+
+class Store:
+    """A newsdesk store in one SQLite file."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.conn.execute("PRAGMA busy_timeout=30000")
+            self._migrate()
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc}") from None
+
+    # -- plumbing ---------------------------------------------------------
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        self.conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        done = {row[0] for row in self.conn.execute("SELECT name FROM migrations")}
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            with self.transaction() as conn:
+                for statement in _statements(sql):
+                    conn.execute(statement)
+                conn.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, _iso(utcnow())))
+
+    def applied_migrations(self) -> list[str]:
+        return [row[0] for row in self.conn.execute("SELECT name FROM migrations ORDER BY name")]
+
+    def integrity_ok(self) -> bool:
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    # -- articles ---------------------------------------------------------
+
+    def find_existing(self, article: Article) -> tuple[str, str] | None:
+        """The stored article this one repeats, and how: (id, reason), or None.
+
+        The same input again is recognised by its id, its URL, its canonical URL
+        with the same content, or the same content from the same publisher.
+        Exact copies from *other* publishers are stored: they are evidence of
+        syndication, which dedupe records later.
+        """
+        digest = article.content_hash or content_hash(article)
+        row = self.conn.execute("SELECT id, content_hash FROM articles WHERE id = ?", (article.id,)).fetchone()
+        if row:
+            if row["content_hash"] == digest:
+                return row["id"], "same id"
+            return row["id"], "same id, different text (the stored version is kept)"
+        if article.url:
+            row = self.conn.execute("SELECT id FROM articles WHERE url = ?", (normalize_url(article.url),)).fetchone()
+            if row:
+                return row["id"], "same URL"
+        if article.canonical_url:
+            row = self.conn.execute(
+                "SELECT id FROM articles WHERE canonical_url = ? AND content_hash = ?",
+                (normalize_url(article.canonical_url), digest),
+            ).fetchone()
+            if row:
+                return row["id"], "same canonical URL and text"
+        row = self.conn.execute(
+            "SELECT id FROM articles WHERE content_hash = ? AND source IS ?", (digest, article.source)
+        ).fetchone()
+        if row:
+            return row["id"], "same text from the same source"
+        return None
+
+    def has_article(self, article_id: str, url: str | None = None) -> bool:
+        """Whether an article with this id, or from this URL, is stored."""
+        row = self.conn.execute(
+            "SELECT 1 FROM articles WHERE id = ? OR (? IS NOT NULL AND url = ?)",
+            (article_id, url, normalize_url(url) if url else None),
+        ).fetchone()
+        return row is not None
+
+    def add_article(self, article: Article, *, input: str | None = None) -> AddResult:
+        """Store one article in one transaction, unless it is already stored."""
+        article.content_hash = article.content_hash or content_hash(article)
+        with self.transaction() as conn:
+            existing = self.find_existing(article)
+            if existing:
+                return AddResult(existing[0], False, existing[1])
+            article.fetched = article.fetched or utcnow()
+            conn.execute(
+                """INSERT INTO articles (id, source, url, canonical_url, title, dek, byline, teaser, summary,
+                       published, fetched, language, text, content_hash, label, feed_id, input, extra)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    article.id,
+                    article.source,
+                    normalize_url(article.url) if article.url else None,
+                    normalize_url(article.canonical_url) if article.canonical_url else None,
+                    article.title,
+                    article.dek,
+                    article.byline,
+                    article.teaser,
+                    article.summary,
+                    _iso(article.published),
+                    _iso(article.fetched),
+                    article.language,
+                    article.text,
+                    article.content_hash,
+                    article.label,
+                    article.feed_id,
+                    input,
+                    json.dumps(article.extra, ensure_ascii=False, default=str),
+                ),
+            )
+        return AddResult(article.id, True)
+
+    def get_article(self, article_id: str) -> Article | None:
+        row = self.conn.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return _article(row) if row else None
+
+    def list_articles(self, *, limit: int | None = None, offset: int = 0, source: str | None = None) -> list[Article]:
+        sql = "SELECT * FROM articles"
+        params: list[Any] = []
+        if source:
+            sql += " WHERE source = ?"
+            params.append(source)
+        sql += " ORDER BY seq LIMIT ? OFFSET ?"
+        params += [-1 if limit is None else limit, offset]
+        return [_article(row) for row in self.conn.execute(sql, params)]
+
+    def count_articles(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    # -- failures ---------------------------------------------------------
+
+    def record_failure(self, failure: Failure) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO ingest_failures (input, stage, reason, at) VALUES (?, ?, ?, ?)",
+                (failure.input, failure.stage, failure.reason, _iso(utcnow())),
+            )
+
+    def list_failures(self, *, limit: int = 50) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT * FROM ingest_failures ORDER BY id DESC LIMIT ?", (limit,))
+        return [dict(row) for row in rows]
+
+    # -- feeds ------------------------------------------------------------
+
+    def add_feed(self, url: str, *, title: str | None = None, poll_interval: int | None = None) -> tuple[Feed, bool]:
+        """Subscribe to a feed; returns (feed, created). Adding a known URL changes nothing."""
+        existing = self.get_feed(url)
+        if existing:
+            return existing, False
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO feeds (url, title, poll_interval, added_at) VALUES (?, ?, ?, ?)",
+                (url, title, poll_interval, _iso(utcnow())),
+            )
+        return self.get_feed(url), True  # type: ignore[return-value]
+
+    def get_feed(self, key: int | str) -> Feed | None:
+        """A feed by id (an int or digits) or by URL."""
+        if isinstance(key, int) or str(key).isdigit():
+            row = self.conn.execute(_FEED_SELECT + " WHERE f.id = ?", (int(key),)).fetchone()
+        else:
+            row = self.conn.execute(_FEED_SELECT + " WHERE f.url = ?", (key,)).fetchone()
+        return _feed(row) if row else None
+
+    def list_feeds(self) -> list[Feed]:
+        return [_feed(row) for row in self.conn.execute(_FEED_SELECT + " ORDER BY f.id")]
+
+    def due_feeds(self, now: datetime | None = None) -> list[Feed]:
+        now_iso = _iso(now or utcnow())
+        rows = self.conn.execute(
+            _FEED_SELECT + " WHERE f.next_poll_at IS NULL OR f.next_poll_at <= ? ORDER BY f.id", (now_iso,)
+        )
+        return [_feed(row) for row in rows]
+
+    def remove_feed(self, key: int | str) -> Feed | None:
+        """Unsubscribe; articles already stored from the feed are kept."""
+        feed = self.get_feed(key)
+        if feed:
+            with self.transaction() as conn:
+                conn.execute("DELETE FROM feeds WHERE id = ?", (feed.id,))
+        return feed
+
+    def record_poll(
+        self,
+        feed: Feed,
+        *,
+        started: datetime,
+        elapsed: float,
+        outcome: str,
+        next_poll_at: datetime,
+        http_status: int | None = None,
+        new_articles: int = 0,
+        error: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        title: str | None = None,
+        site_url: str | None = None,
+    ) -> None:
+        """Record one fetch attempt of a feed and update its schedule and validators."""
+        with self.transaction() as conn:
+            conn.execute(
+                """INSERT INTO fetch_attempts (feed_id, url, started_at, elapsed, http_status, outcome, new_articles, error)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                (feed.id, feed.url, _iso(started), elapsed, http_status, outcome, new_articles, error),
+            )
+            if outcome == "error":
+                conn.execute(
+                    """UPDATE feeds SET last_polled_at = ?, next_poll_at = ?, last_status = 'error',
+                       last_error = ?, error_count = error_count + 1 WHERE id = ?""",
+                    (_iso(started), _iso(next_poll_at), error, feed.id),
+                )
+            else:
+                conn.execute(
+                    """UPDATE feeds SET last_polled_at = ?, next_poll_at = ?, last_status = ?, last_error = NULL,
+                       error_count = 0, etag = coalesce(?, etag), last_modified = coalesce(?, last_modified),
+                       title = coalesce(title, ?), site_url = coalesce(?, site_url) WHERE id = ?""",
+                    (_iso(started), _iso(next_poll_at), outcome, etag, last_modified, title, site_url, feed.id),
+                )
+
+    def fetch_attempts(self, feed_id: int | None = None, *, limit: int = 50) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM fetch_attempts"
+        params: list[Any] = []
+        if feed_id is not None:
+            sql += " WHERE feed_id = ?"
+            params.append(feed_id)
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        return [dict(row) for row in self.conn.execute(sql, params)]
+
+
+_FEED_SELECT = """SELECT f.*, (SELECT count(*) FROM articles a WHERE a.feed_id = f.id) AS articles FROM feeds f"""
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration into statements (semicolons inside comments and strings are safe)."""
+    statements, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
+def _article(row: sqlite3.Row) -> Article:
+    return Article(
+        id=row["id"],
+        title=row["title"],
+        text=row["text"],
+        source=row["source"],
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        dek=row["dek"],
+        byline=row["byline"],
+        teaser=row["teaser"],
+        summary=row["summary"],
+        published=_dt(row["published"]),
+        language=row["language"],
+        label=row["label"],
+        feed_id=row["feed_id"],
+        extra=json.loads(row["extra"] or "{}"),
+        fetched=_dt(row["fetched"]),
+        content_hash=row["content_hash"],
+    )
+
+
+def _feed(row: sqlite3.Row) -> Feed:
+    return Feed(
+        id=row["id"],
+        url=row["url"],
+        title=row["title"],
+        site_url=row["site_url"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        poll_interval=row["poll_interval"],
+        added_at=_dt(row["added_at"]),  # type: ignore[arg-type]
+        last_polled_at=_dt(row["last_polled_at"]),
+        next_poll_at=_dt(row["next_poll_at"]),
+        last_status=row["last_status"],
+        last_error=row["last_error"],
+        error_count=row["error_count"],
+        articles=row["articles"],
+    )

@@ -1,0 +1,98 @@
+"""The store: migrations, idempotent writes, one transaction per article."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from newsdesk.models import Article, Failure
+from newsdesk.store import Store
+from newsdesk.store.migrations import MIGRATIONS
+
+
+def _article(**kw) -> Article:
+    base = dict(id="a1", title="Harbour bridge closes", text="The bridge closed at noon on Monday.", source="Gazette")
+    base.update(kw)
+    return Article(**base)
+
+
+def test_migrations_are_applied_once_and_recorded(db_path):
+    with Store(db_path) as store:
+        assert store.applied_migrations() == [name for name, _ in MIGRATIONS]
+    with Store(db_path) as store:  # opening again applies nothing twice
+        assert store.applied_migrations() == [name for name, _ in MIGRATIONS]
+        tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert {"feeds", "fetch_attempts", "articles", "ingest_failures", "migrations"} <= tables
+
+
+def test_store_uses_wal_and_foreign_keys(store):
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_adding_the_same_article_twice_stores_it_once(store):
+    assert store.add_article(_article()).added
+    again = store.add_article(_article())
+    assert not again.added and again.article_id == "a1" and again.reason == "same id"
+    assert store.count_articles() == 1
+
+
+def test_same_text_from_same_publisher_under_another_id_is_a_repeat(store):
+    store.add_article(_article())
+    result = store.add_article(_article(id="a2", text="The  bridge closed at NOON on Monday."))
+    assert not result.added and result.reason == "same text from the same source"
+
+
+def test_an_exact_copy_from_another_publisher_is_kept_for_dedupe(store):
+    store.add_article(_article())
+    assert store.add_article(_article(id="b1", source="Wire Daily")).added
+    a, b = store.get_article("a1"), store.get_article("b1")
+    assert a.content_hash == b.content_hash
+
+
+def test_same_url_is_a_repeat_even_with_tracking_parameters(store):
+    store.add_article(_article(url="https://gazette.example/bridge"))
+    result = store.add_article(_article(id="x", text="Updated text", url="https://Gazette.example/bridge/?utm_source=rss"))
+    assert not result.added and result.reason == "same URL"
+
+
+def test_a_failed_write_leaves_nothing_behind(store):
+    with pytest.raises(sqlite3.IntegrityError):
+        with store.transaction() as conn:
+            conn.execute("INSERT INTO ingest_failures (input, stage, reason, at) VALUES ('x', 'read', 'r', 'now')")
+            conn.execute("INSERT INTO articles (id) VALUES ('broken')")  # NOT NULL columns missing
+    assert store.list_failures() == []
+    assert store.count_articles() == 0
+
+
+def test_articles_round_trip_with_all_fields(store):
+    from datetime import datetime, timezone
+
+    article = _article(
+        dek="Traffic diverted",
+        byline="Ana Lima",
+        summary="one\ntwo",
+        published=datetime(2026, 3, 4, 9, 15, tzinfo=timezone.utc),
+        label="bridge",
+        extra={"topic": 3},
+    )
+    store.add_article(article)
+    back = store.get_article("a1")
+    assert (back.dek, back.byline, back.summary, back.label, back.extra) == ("Traffic diverted", "Ana Lima", "one\ntwo", "bridge", {"topic": 3})
+    assert back.published == article.published and back.fetched is not None
+
+
+def test_failures_are_recorded(store):
+    store.record_failure(Failure("/tmp/x.bin", "read", "binary file"))
+    [row] = store.list_failures()
+    assert (row["input"], row["stage"], row["reason"]) == ("/tmp/x.bin", "read", "binary file")
+
+
+def test_removing_a_feed_keeps_its_articles(store):
+    feed, created = store.add_feed("https://gazette.example/rss")
+    assert created and not store.add_feed("https://gazette.example/rss")[1]
+    store.add_article(_article(feed_id=feed.id))
+    assert store.get_feed(feed.id).articles == 1
+    store.remove_feed(str(feed.id))
+    assert store.list_feeds() == [] and store.get_article("a1").feed_id is None
