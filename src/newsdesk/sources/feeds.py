@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -34,6 +35,9 @@ def parse_feed(content: bytes | str, *, url: str | None = None) -> ParsedFeed:
     feedparser is lenient: a feed with small faults (a wrong declared encoding,
     an undefined entity) still yields its entries, and so does it here.
     """
+    json_feed = _json_feed(content)
+    if json_feed is not None:
+        return json_feed
     parsed = feedparser.parse(content, response_headers={"content-location": url} if url else None)
     version = parsed.get("version") or ""
     if not parsed.entries and not version:
@@ -46,6 +50,37 @@ def parse_feed(content: bytes | str, *, url: str | None = None) -> ParsedFeed:
         site_url=meta.get("link"),
         entries=list(parsed.entries),
     )
+
+
+def _json_feed(content: bytes | str) -> ParsedFeed | None:
+    """A JSON Feed (1.0 or 1.1) read into the entry shape feedparser gives; None if not one."""
+    head = content[:200].lstrip() if isinstance(content, str) else content[:200].lstrip().decode("utf-8", "replace")
+    if not head.startswith("{"):
+        return None
+    try:
+        data = json.loads(content)
+    except ValueError as exc:
+        raise InputError("feed", f"not a readable JSON Feed: {exc}") from None
+    if not isinstance(data, dict) or "jsonfeed.org/version" not in str(data.get("version", "")):
+        raise InputError("feed", "JSON document is not a JSON Feed (no jsonfeed.org version)")
+    entries = []
+    for item in data.get("items") or []:
+        if not isinstance(item, dict):
+            continue
+        authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
+        html = item.get("content_html")
+        entries.append(
+            {
+                "id": item.get("id"),
+                "link": item.get("url") or item.get("external_url"),
+                "title": item.get("title") or "",
+                "content": [{"value": html, "type": "text/html"} if html else {"value": item.get("content_text") or "", "type": "text/plain"}],
+                "summary": item.get("summary") or "",
+                "published": item.get("date_published") or item.get("date_modified"),
+                "author": ", ".join(a.get("name", "") for a in authors if isinstance(a, dict)) or None,
+            }
+        )
+    return ParsedFeed(title=data.get("title"), site_url=data.get("home_page_url"), entries=entries)
 
 
 def _entry_time(entry: Any) -> datetime | None:
@@ -68,11 +103,13 @@ def entry_id(entry: Any, feed_url: str | None) -> str:
 def entry_article(entry: Any, feed: ParsedFeed, *, feed_url: str | None = None, feed_id: int | None = None) -> Article:
     """One feed entry as an article; its body is the entry's content, or its summary."""
     title = normalize_whitespace(entry.get("title") or "")
-    content = ""
-    if entry.get("content"):
-        content = max((c.get("value") or "" for c in entry["content"]), key=len)
+    content = max(entry.get("content") or [{}], key=lambda c: len(c.get("value") or ""))
     summary_html = entry.get("summary") or ""
-    text = html_fragment_to_text(content or summary_html)
+    if content.get("type") == "text/plain":
+        text = normalize_whitespace(content.get("value") or "")
+    else:
+        text = html_fragment_to_text(content.get("value") or summary_html)
+    content = content.get("value") or ""
     summary = html_fragment_to_text(summary_html) if content and summary_html else None
     body, removed = paragraphs_to_body(text.splitlines(), title)
     if not title and not body:
