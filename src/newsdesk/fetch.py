@@ -47,6 +47,7 @@ import httpcore
 import httpx
 
 _REDIRECTS = {301, 302, 303, 307, 308}
+TOTAL_TIMEOUT_FACTOR = 4  # a whole fetch may take this many fetch_timeouts: stops servers that trickle
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
@@ -370,6 +371,8 @@ class Fetcher:
                 encoding = response.headers.get("content-encoding", "").strip().lower()
                 body = _Body(encoding, self.max_bytes)
                 for chunk in response.iter_raw():
+                    if time.monotonic() - start > self.timeout * TOTAL_TIMEOUT_FACTOR:
+                        raise FetchError(str(url), f"timed out after {self.timeout * TOTAL_TIMEOUT_FACTOR:g} s (body still arriving)")
                     body.feed(chunk)
                 content = body.content()
             content_type = response.headers.get("content-type")
