@@ -27,7 +27,8 @@ from newsdesk.sources.opml import Subscription, parse_opml, render_opml
 from newsdesk.store import Store, StoreError
 from newsdesk.urls import host_of, is_url
 
-out = Console(soft_wrap=True)
+# Tables written to a pipe or file get a generous width instead of rich's 80 columns.
+out = Console(width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True, soft_wrap=True)
 
 app = typer.Typer(

@@ -377,19 +377,7 @@ def _article(row: sqlite3.Row) -> Article:
 
 
 def _feed(row: sqlite3.Row) -> Feed:
-    return Feed(
-        id=row["id"],
-        url=row["url"],
-        title=row["title"],
-        site_url=row["site_url"],
-        etag=row["etag"],
-        last_modified=row["last_modified"],
-        poll_interval=row["poll_interval"],
-        added_at=_dt(row["added_at"]),  # type: ignore[arg-type]
-        last_polled_at=_dt(row["last_polled_at"]),
-        next_poll_at=_dt(row["next_poll_at"]),
-        last_status=row["last_status"],
-        last_error=row["last_error"],
-        error_count=row["error_count"],
-        articles=row["articles"],
-    )
+    data = dict(row)
+    for key in ("added_at", "last_polled_at", "next_poll_at"):
+        data[key] = _dt(data[key])
+    return Feed(**data)
