@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from newsdesk import __version__, pipeline
-from newsdesk.fetch import check_host
+from newsdesk.fetch import FetchError, check_host
 from newsdesk.models import Article, InputError
 from newsdesk.settings import SETTINGS, Settings, SettingsError, load_settings
 from newsdesk.sources.opml import Subscription, parse_opml, render_opml
@@ -257,9 +257,8 @@ def articles_show(
 def _warn_if_blocked(desk: Desk, url: str) -> None:
     try:
         check_host(host_of(url), desk.settings.fetch_allow_hosts)
-    except Exception as exc:  # FetchError subclasses and resolver errors
-        reason = getattr(exc, "reason", str(exc))
-        err.print(f"[yellow]warning:[/] {escape(url)}: {escape(reason)}")
+    except FetchError as exc:  # refused by the SSRF guard, or the name does not resolve
+        err.print(f"[yellow]warning:[/] {escape(url)}: {escape(exc.reason)}")
 
 
 @feeds_app.command("add")
