@@ -40,8 +40,12 @@ app = typer.Typer(
 )
 articles_app = typer.Typer(help="Look at stored articles.", no_args_is_help=True)
 feeds_app = typer.Typer(help="Manage feed subscriptions (RSS, Atom, JSON Feed; OPML import/export).", no_args_is_help=True)
+stories_app = typer.Typer(help="Look at stories: articles grouped by event, with their independent origins.", no_args_is_help=True)
+eval_app = typer.Typer(help="Measure quality on corpora with gold labels.", no_args_is_help=True)
 app.add_typer(articles_app, name="articles")
 app.add_typer(feeds_app, name="feeds")
+app.add_typer(stories_app, name="stories")
+app.add_typer(eval_app, name="eval")
 
 
 class Desk:
@@ -394,6 +398,109 @@ def poll(
     for f in report.ingest.failures:
         if f.stage != "feed":
             err.print(f"[yellow]warning:[/] {escape(f.input)}: {escape(f.reason)}")
+
+
+@app.command()
+def cluster(ctx: typer.Context) -> None:
+    """Assign every article not yet in a story: dedupe (copies, rewrites), embed, cluster, merge."""
+    from newsdesk.stories import StoryDesk, make_embedder
+
+    desk = _desk(ctx)
+    with _progress("Clustering") as (on_total, on_step):
+        report = StoryDesk(desk.store, desk.settings, make_embedder(desk.settings)).run(
+            on_total=on_total, on_step=lambda n: on_step_n(on_step, n)
+        )
+    if not report.articles:
+        err.print("Nothing to cluster: every article is already in a story.")
+        return
+    levels = ", ".join(f"{n} {level}" for level, n in sorted(report.levels.items()))
+    err.print(
+        f"Clustered {report.articles} articles: {report.new_stories} new stories, "
+        f"{len(report.merged)} merged; origins: {levels}."
+    )
+
+
+def on_step_n(on_step: pipeline.StepHook, n: int) -> None:
+    for _ in range(n):
+        on_step("")
+
+
+@stories_app.command("list")
+def stories_list(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="Show at most this many stories, most recently active first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List stories: id, provisional headline, articles, independent origins, first and last seen."""
+    rows = _desk(ctx).store.list_stories(limit=limit)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title=f"{len(rows)} stories", title_justify="left")
+    for col in ("id", "headline", "articles", "origins", "first seen", "last seen"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row["id"]), escape(row["headline"]), str(row["articles"]), str(row["origins"]),
+            row["first_seen"][:16].replace("T", " "), row["last_seen"][:16].replace("T", " "),
+        )
+    out.print(table)
+
+
+@stories_app.command("show")
+def stories_show(
+    ctx: typer.Context,
+    story_id: Annotated[int, typer.Argument(metavar="ID", help="Story id, as in 'stories list'.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show a story's articles grouped by origin (copies and rewrites of one report together)."""
+    story = _desk(ctx).store.get_story(story_id)
+    if story is None:
+        _fail(f"no story with id {story_id}")
+    if as_json:
+        _print_json(story)
+        return
+    if story["id"] != story_id:
+        err.print(f"Story {story_id} was merged into story {story['id']}.")
+    n = len(story["articles"])
+    out.print(f"[bold]{escape(story['headline'])}[/]  [dim]story {story['id']} · {n} articles · {story['independent_origins']} independent origins[/]")
+    groups: dict[str, list[dict]] = {}
+    for article in story["articles"]:
+        groups.setdefault(article["origin"] or article["id"], []).append(article)
+    for number, (origin, members) in enumerate(groups.items(), 1):
+        out.print(f"\n[bold]Origin {number}[/] [dim]({len(members)} article{'s' * (len(members) != 1)})[/]")
+        for a in members:
+            how = "" if a["level"] in (None, "original") else f" [dim]— {a['level']} of {escape(a['of_article'] or '')}: {escape(a['evidence'] or '')}[/]"
+            when = (a["published"] or "")[:16].replace("T", " ")
+            out.print(f"  {escape(a['id'])}  {escape(a['source'] or '')}  {when}  {escape(a['title'])}{how}")
+
+
+@eval_app.command("clustering")
+def eval_clustering(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Corpus with gold story labels.", exists=True, dir_okay=False)],
+    fmt: Annotated[Optional[str], typer.Option("--format", help="jsonl, ecbplus, newswcl50 or uci (default: guessed from the file).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Cluster a labelled corpus in a fresh temporary store and score it (B-cubed, ARI) beside a TF-IDF baseline."""
+    from newsdesk.eval.clustering import evaluate_clustering
+    from newsdesk.eval.datasets import detect_format
+
+    desk = _desk(ctx)
+    try:
+        result = evaluate_clustering(file, fmt or detect_format(file), desk.settings)
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    if as_json:
+        _print_json(result)
+        return
+    table = Table(title=f"{file}: {result['articles']} articles, {result['gold_clusters']} gold stories", title_justify="left")
+    for col in ("method", "clusters", "B3 P", "B3 R", "B3 F1", "ARI", "seconds"):
+        table.add_column(col)
+    base = result["baseline"]
+    table.add_row("newsdesk", str(result["clusters"]), *(f"{result[k]:.3f}" for k in ("b3_precision", "b3_recall", "b3_f1", "ari")), f"{result['seconds']}")
+    table.add_row(base["method"], str(base["clusters"]), *(f"{base[k]:.3f}" for k in ("b3_precision", "b3_recall", "b3_f1", "ari")), f"{base['seconds']}")
+    out.print(table)
 
 
 @app.command()

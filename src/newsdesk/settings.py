@@ -56,6 +56,29 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("feed_fetch_fulltext", bool, True, "Fetch the linked page when a feed entry carries only a summary."),
     Setting("feed_fulltext_min_words", int, 150, "A feed entry with fewer words than this counts as a summary only."),
     Setting("file_max_bytes", int, 50_000_000, "Largest input file accepted by ingest, in bytes."),
+    # -- embeddings (see newsdesk.embed)
+    Setting("embed_backend", str, "onnx", "How the embedding model runs on the CPU: onnx (faster) or torch."),
+    Setting("embed_max_tokens", int, 128, "Tokens of title and lead that go into an article's embedding."),
+    Setting("embed_batch_size", int, 64, "Articles embedded per batch."),
+    Setting("model_cache_dir", str, None, "Where the exported embedding model is kept (default: the user's cache directory)."),
+    # -- dedupe (see newsdesk.dedupe)
+    Setting("dedupe_near_threshold", float, 0.7, "Estimated Jaccard of 5-word shingles from which an article is a near-duplicate copy."),
+    Setting("dedupe_rewrite_threshold", float, 0.5, "Share of sentences retold in the same order from which an article is a rewrite of another."),
+    Setting("dedupe_horizon_days", float, 14.0, "How far back, in days, near-duplicates are looked for."),
+    # -- story clustering (see newsdesk.cluster; chosen on dev data, see README)
+    Setting("cluster_embedding_weight", float, 0.4, "Weight of embedding similarity against TF-IDF similarity for full-text articles."),
+    Setting("cluster_threshold", float, 0.3, "Average similarity to a story's recent articles needed to join it (full text)."),
+    Setting("cluster_floor", float, 0.4, "No recent article of the story may have a lower embedding similarity than this (full text)."),
+    Setting("cluster_headline_embedding_weight", float, 0.8, "Weight of embedding similarity for headline-only articles."),
+    Setting("cluster_headline_threshold", float, 0.2, "Average similarity needed to join a story (headline-only articles)."),
+    Setting("cluster_headline_floor", float, -1.0, "Lowest embedding similarity allowed to any recent article of the story (headline-only articles)."),
+    Setting("cluster_quiet_hours", float, 72.0, "Hours without a new article after which a story goes dormant."),
+    Setting("cluster_revive_margin", float, 0.1, "Extra similarity a dormant story needs to be revived by a new article."),
+    Setting("cluster_members_compared", int, 50, "Most recent articles of a story compared with a new article."),
+    Setting("cluster_candidates", int, 8, "Stories (closest centroids first) scored for each new article."),
+    Setting("cluster_merge_threshold", float, 0.9, "Centroid similarity from which two full-text stories merge."),
+    Setting("cluster_headline_merge_threshold", float, 0.65, "Centroid similarity from which two headline stories merge."),
+    Setting("cluster_merge_every", int, 200, "Articles assigned between two merge passes."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -71,4 +71,58 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0002_stories",
+        """
+        -- one embedding per article and model version; never recomputed once stored
+        CREATE TABLE article_vectors (
+            article_id  TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            model       TEXT NOT NULL,
+            vector      BLOB NOT NULL            -- float32, L2-normalised
+        );
+
+        -- copies and rewrites: how each article relates to earlier ones
+        CREATE TABLE article_origins (
+            article_id  TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            level       TEXT NOT NULL,           -- original | exact | near | rewrite | syndicated
+            of_article  TEXT REFERENCES articles(id) ON DELETE SET NULL,  -- the earlier article it repeats
+            origin      TEXT NOT NULL,           -- origin group: id of the group's first article
+            similarity  REAL,
+            evidence    TEXT,                    -- why, in words
+            minhash     BLOB                     -- MinHash signature of the body's word shingles
+        );
+        CREATE INDEX article_origins_origin ON article_origins(origin);
+
+        CREATE TABLE stories (
+            id           INTEGER PRIMARY KEY,    -- stable: never renumbered
+            created_at   TEXT NOT NULL,
+            first_seen   TEXT NOT NULL,
+            last_seen    TEXT NOT NULL,
+            headline     TEXT NOT NULL,          -- provisional: the first article's title
+            merged_into  INTEGER REFERENCES stories(id),
+            centroid     BLOB,                   -- float32 sum of member vectors
+            entities     TEXT NOT NULL DEFAULT '{}'  -- JSON: entity -> article count
+        );
+        CREATE INDEX stories_last_seen ON stories(last_seen);
+
+        CREATE TABLE story_articles (
+            article_id  TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            story_id    INTEGER NOT NULL REFERENCES stories(id),
+            score       REAL,                    -- how well it matched when assigned (NULL: started the story)
+            assigned_at TEXT NOT NULL
+        );
+        CREATE INDEX story_articles_story ON story_articles(story_id);
+
+        -- document frequencies for TF-IDF, kept as articles are clustered
+        CREATE TABLE lexicon (
+            term  TEXT PRIMARY KEY,
+            df    INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE meta (
+            key    TEXT PRIMARY KEY,
+            value  TEXT NOT NULL
+        );
+        """,
+    ),
 ]

@@ -1,0 +1,262 @@
+"""Online story clustering: each article joins an existing story or starts a new one, as it arrives.
+
+How an article is scored against a story
+----------------------------------------
+Each article carries three features: its sentence embedding (title and lead), its
+content-word counts and its proper names (names are added to the word counts as
+features of their own, ``N:name``, so shared people, places and organisations
+weigh like rare words). The similarity of two articles is
+
+    sim = w · cos(embeddings) + (1 − w) · cos(TF-IDF of words and names)
+
+with IDF from the document frequencies seen so far. A story is scored by the
+*average* similarity to its most recent members, and joined only if that average
+reaches the threshold **and** no compared member is below the floor — an online
+analogue of average linkage with a complete-linkage guard. This keeps similar but
+different events apart (two earthquakes in one week share words and an embedding
+neighbourhood, but not every member's names and details).
+
+Headline-only articles (fewer than ``HEADLINE_WORDS`` words of body) use their own
+weight and thresholds, since short texts score lower on every measure.
+
+Time: a story is *active* while its last article is within ``cluster_quiet_period``
+of the new one; a dormant story can be revived only by a clearly better match
+(threshold + ``cluster_revive_margin``). Only active and recently dormant stories
+are held in memory, so the cost per article does not grow with the store.
+
+A periodic merge pass joins stories that converged (their centroids became close);
+the older story keeps its id and the newer one records ``merged_into``. Story ids
+are never renumbered.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from newsdesk.features import STOPWORDS, names, words
+
+HEADLINE_WORDS = 30
+NAME_WEIGHT = 2  # a name counts like this many occurrences of a word
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterParams:
+    embedding_weight: float
+    threshold: float
+    floor: float
+    headline_embedding_weight: float
+    headline_threshold: float
+    headline_floor: float
+    quiet_period: timedelta
+    revive_margin: float
+    members_compared: int
+    candidates: int
+    merge_threshold: float
+    headline_merge_threshold: float
+
+    @classmethod
+    def from_settings(cls, s) -> "ClusterParams":
+        return cls(
+            embedding_weight=s.cluster_embedding_weight,
+            threshold=s.cluster_threshold,
+            floor=s.cluster_floor,
+            headline_embedding_weight=s.cluster_headline_embedding_weight,
+            headline_threshold=s.cluster_headline_threshold,
+            headline_floor=s.cluster_headline_floor,
+            quiet_period=timedelta(hours=s.cluster_quiet_hours),
+            revive_margin=s.cluster_revive_margin,
+            members_compared=s.cluster_members_compared,
+            candidates=s.cluster_candidates,
+            merge_threshold=s.cluster_merge_threshold,
+            headline_merge_threshold=s.cluster_headline_merge_threshold,
+        )
+
+
+def term_counts(title: str, text: str) -> Counter:
+    """Content words and names of an article: the lexical side of its similarity."""
+    body = f"{title}\n{text[:20000]}"
+    counts = Counter(w for w in words(body) if w not in STOPWORDS and (len(w) > 2 or w[0].isdigit()))
+    for name in names(body):
+        counts["N:" + name] += NAME_WEIGHT
+    return counts
+
+
+class Lexicon:
+    """Document frequencies of terms seen so far, for IDF weights."""
+
+    def __init__(self, df: Counter | None = None, documents: int = 0):
+        self.df = df or Counter()
+        self.documents = documents
+
+    def add(self, terms: Counter) -> None:
+        self.df.update(terms.keys())
+        self.documents += 1
+
+    def weigh(self, terms: Counter) -> dict[str, float]:
+        """The L2-normalised TF-IDF weights of a term count (sublinear tf, smoothed idf)."""
+        n = self.documents + 1
+        vec = {t: (1 + math.log(c)) * math.log(n / (self.df.get(t, 0) + 0.5)) for t, c in terms.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        return {t: v / norm for t, v in vec.items()}
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(t, 0.0) for t, v in a.items())
+
+
+@dataclass(slots=True)
+class Item:
+    """One article as the clusterer sees it."""
+
+    article_id: str
+    vector: np.ndarray
+    terms: Counter
+    when: datetime
+    headline_only: bool
+    weights: dict[str, float] | None = None  # TF-IDF, frozen with the IDF of the moment it joined
+
+
+@dataclass(slots=True)
+class StoryState:
+    id: int
+    first_seen: datetime
+    last_seen: datetime
+    headline: str
+    centroid: np.ndarray  # sum of member vectors
+    size: int
+    recent: deque = field(default_factory=deque)  # most recent members (Items)
+    recent_lexical: Counter = field(default_factory=Counter)  # sum of the recent members' TF-IDF weights
+    _embeddings: np.ndarray | None = None  # the recent members' vectors, stacked; rebuilt after a change
+
+    def embeddings(self) -> np.ndarray:
+        if self._embeddings is None:
+            self._embeddings = np.stack([m.vector for m in self.recent])
+        return self._embeddings
+
+    def push(self, item: Item, keep: int) -> None:
+        """Make ``item`` the newest recent member, forgetting the oldest beyond ``keep``."""
+        self.recent.append(item)
+        self.recent_lexical.update(item.weights)
+        while len(self.recent) > keep:
+            old = self.recent.popleft()
+            self.recent_lexical.subtract(old.weights)
+        self._embeddings = None
+
+    def unit_centroid(self) -> np.ndarray:
+        norm = float(np.linalg.norm(self.centroid)) or 1.0
+        return self.centroid / norm
+
+    def headline_share(self) -> float:
+        return sum(m.headline_only for m in self.recent) / max(1, len(self.recent))
+
+
+@dataclass(slots=True)
+class Match:
+    story: StoryState | None
+    score: float | None  # the average similarity that decided, None when nothing compared
+
+
+class StoryIndex:
+    """The stories that can still receive articles, with the scoring and merging rules."""
+
+    def __init__(self, params: ClusterParams, lexicon: Lexicon):
+        self.params = params
+        self.lexicon = lexicon
+        self.stories: dict[int, StoryState] = {}
+
+    @staticmethod
+    def _score(item: Item, story: StoryState, weight: float) -> tuple[float, float]:
+        """(average similarity to the story's recent members, lowest embedding similarity among them).
+
+        The average of cosines equals the dot product with the members' summed vectors,
+        so a story costs one sparse and one dense product whatever its size.
+        """
+        embeddings = story.embeddings() @ item.vector
+        lexical = _dot(item.weights, story.recent_lexical) / len(story.recent)
+        return weight * float(embeddings.mean()) + (1 - weight) * lexical, float(embeddings.min())
+
+    def match(self, item: Item) -> Match:
+        """The story this item should join, or Match(None, best score) for a new story."""
+        p = self.params
+        if item.headline_only:
+            weight, threshold, floor = p.headline_embedding_weight, p.headline_threshold, p.headline_floor
+        else:
+            weight, threshold, floor = p.embedding_weight, p.threshold, p.floor
+        item.weights = self.lexicon.weigh(item.terms)
+        stories = list(self.stories.values())
+        if not stories:
+            return Match(None, None)
+        centroids = np.stack([s.unit_centroid() for s in stories])
+        order = np.argsort(-(centroids @ item.vector))[: p.candidates]
+        best: tuple[float, StoryState | None, float] = (-1.0, None, 0.0)
+        for index in order:
+            story = stories[int(index)]
+            gap = item.when - story.last_seen
+            dormant = gap > p.quiet_period or story.first_seen - item.when > p.quiet_period
+            average, lowest = self._score(item, story, weight)
+            needed = threshold + (p.revive_margin if dormant else 0.0)
+            if average >= needed and lowest >= floor and average - needed > best[0]:
+                best = (average - needed, story, average)
+        return Match(best[1], round(best[2], 4) if best[1] else None)
+
+    def add(self, story: StoryState, item: Item) -> None:
+        if item.weights is None:
+            item.weights = self.lexicon.weigh(item.terms)
+        story.centroid = story.centroid + item.vector
+        story.size += 1
+        story.first_seen = min(story.first_seen, item.when)
+        story.last_seen = max(story.last_seen, item.when)
+        story.push(item, self.params.members_compared)
+        self.stories[story.id] = story
+
+    def forget_before(self, when: datetime, horizon: timedelta) -> None:
+        """Drop stories quiet for longer than ``horizon`` from memory (they stay in the store)."""
+        for sid in [sid for sid, s in self.stories.items() if when - s.last_seen > horizon]:
+            del self.stories[sid]
+
+    def merges(self) -> list[tuple[int, int, float]]:
+        """Pairs (keep, gone, similarity) of stories that converged: close centroids, overlapping in time."""
+        p = self.params
+        stories = sorted(self.stories.values(), key=lambda s: s.id)
+        if len(stories) < 2:
+            return []
+        centroids = np.stack([s.unit_centroid() for s in stories])
+        sims = centroids @ centroids.T
+        gone: set[int] = set()
+        pairs = []
+        for i, a in enumerate(stories):
+            if a.id in gone:
+                continue
+            for j in np.argsort(-sims[i]):
+                j = int(j)
+                b = stories[j]
+                if j <= i or b.id in gone:
+                    continue
+                headline = a.headline_share() > 0.5 and b.headline_share() > 0.5
+                needed = p.headline_merge_threshold if headline else p.merge_threshold
+                if sims[i, j] < needed:
+                    break
+                apart = max(a.first_seen, b.first_seen) - min(a.last_seen, b.last_seen)
+                if apart > p.quiet_period:
+                    continue
+                pairs.append((a.id, b.id, round(float(sims[i, j]), 4)))
+                gone.add(b.id)
+        return pairs
+
+    def absorb(self, keep: int, gone: int) -> None:
+        a, b = self.stories[keep], self.stories.pop(gone)
+        a.centroid = a.centroid + b.centroid
+        a.size += b.size
+        a.first_seen = min(a.first_seen, b.first_seen)
+        a.last_seen = max(a.last_seen, b.last_seen)
+        merged = sorted([*a.recent, *b.recent], key=lambda m: m.when)
+        a.recent, a.recent_lexical = deque(), Counter()
+        for item in merged:
+            a.push(item, self.params.members_compared)

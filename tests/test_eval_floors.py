@@ -1,0 +1,34 @@
+"""Clustering quality on the real dev corpora must not fall below the pinned floors (tests/eval_floors.json)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import DATA, need
+
+from newsdesk.eval.clustering import evaluate_clustering
+from newsdesk.settings import load_settings
+
+FLOORS = json.loads((Path(__file__).parent / "eval_floors.json").read_text())["clustering"]
+
+
+@pytest.fixture(scope="module")
+def embedder(tmp_path_factory):
+    from newsdesk.stories import make_embedder
+
+    settings = load_settings(env={}, model_cache_dir=str(tmp_path_factory.mktemp("models")))
+    return make_embedder(settings)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", sorted(FLOORS))
+def test_clustering_scores_stay_above_their_floors_and_beat_the_baseline(fmt, embedder, tmp_path):
+    floor = FLOORS[fmt]
+    path = need(DATA / floor["path"])
+    result = evaluate_clustering(path, fmt, load_settings(env={}, db=str(tmp_path / "unused.db")), embedder=embedder)
+    assert result["articles"] == {"ecbplus": 772, "newswcl50": 50, "uci": 6366}[fmt]
+    assert result["b3_f1"] >= floor["b3_f1"], result
+    assert result["ari"] >= floor["ari"], result
+    assert result["b3_f1"] >= result["baseline"]["b3_f1"] + 0.02, result
