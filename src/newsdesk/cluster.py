@@ -81,8 +81,9 @@ def term_counts(title: str, text: str) -> Counter:
     """Content words and names of an article: the lexical side of its similarity."""
     body = f"{title}\n{text[:20000]}"
     counts = Counter(w for w in words(body) if w not in STOPWORDS and (len(w) > 2 or w[0].isdigit()))
-    for name in names(body):
-        counts["N:" + name] += NAME_WEIGHT
+    if NAME_WEIGHT:
+        for name in names(body):
+            counts["N:" + name] += NAME_WEIGHT
     return counts
 
 

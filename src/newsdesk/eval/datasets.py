@@ -45,6 +45,7 @@ class EvalDoc:
     label: str  # the gold cluster
     published: datetime | None
     source: str | None
+    url: str | None = None
 
 
 def load(path: Path, fmt: str) -> list[EvalDoc]:
@@ -98,6 +99,7 @@ def to_jsonl_records(docs: list[EvalDoc]) -> list[dict[str, Any]]:
             "text": doc.text,
             "published": doc.published.isoformat() if doc.published else None,
             "source": doc.source,
+            "url": doc.url,
             "label": doc.label,
         }
         for doc in docs
@@ -153,7 +155,11 @@ def _load_ecbplus(path: Path) -> list[EvalDoc]:
     docs = []
     for _, record in _json_lines(path, ("doc_id", "event", "text"), "ecbplus"):
         title, text = _split_first_line(record["text"])
-        docs.append(EvalDoc(str(record["doc_id"]), title, text, str(record["event"]), None, None))
+        url = None
+        if title.startswith("http"):  # ECB+ kept the page's URL as its first line, tokenised
+            url = title.replace(" ", "")
+            title, text = _split_first_line(text)
+        docs.append(EvalDoc(str(record["doc_id"]), title, text, str(record["event"]), None, None, url))
     return docs
 
 
