@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
+from scipy import sparse
 
 from newsdesk.features import STOPWORDS, names, words
 
@@ -49,6 +50,7 @@ class ClusterParams:
     embedding_weight: float
     threshold: float
     floor: float
+    closest: float
     headline_embedding_weight: float
     headline_threshold: float
     headline_floor: float
@@ -65,6 +67,7 @@ class ClusterParams:
             embedding_weight=s.cluster_embedding_weight,
             threshold=s.cluster_threshold,
             floor=s.cluster_floor,
+            closest=s.cluster_closest,
             headline_embedding_weight=s.cluster_headline_embedding_weight,
             headline_threshold=s.cluster_headline_threshold,
             headline_floor=s.cluster_headline_floor,
@@ -104,6 +107,26 @@ class Lexicon:
         vec = {t: (1 + math.log(c)) * math.log(n / (self.df.get(t, 0) + 0.5)) for t, c in terms.items()}
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {t: v / norm for t, v in vec.items()}
+
+
+def _lexical_matrix(rows_a: list[dict[str, float]], rows_b: list[dict[str, float]]) -> np.ndarray:
+    """Cosines between two lists of TF-IDF rows, as a dense matrix (local vocabulary)."""
+    columns: dict[str, int] = {}
+
+    def matrix(rows: list[dict[str, float]]) -> sparse.csr_matrix:
+        indptr, indices, data = [0], [], []
+        for row in rows:
+            for term, value in row.items():
+                indices.append(columns.setdefault(term, len(columns)))
+                data.append(value)
+            indptr.append(len(indices))
+        return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), 1 << 30))
+
+    a, b = matrix(rows_a), matrix(rows_b)
+    width = len(columns)
+    a.resize((a.shape[0], width))
+    b.resize((b.shape[0], width))
+    return (a @ b.T).toarray()
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
@@ -173,23 +196,31 @@ class StoryIndex:
         self.stories: dict[int, StoryState] = {}
 
     @staticmethod
-    def _score(item: Item, story: StoryState, weight: float) -> tuple[float, float]:
-        """(average similarity to the story's recent members, lowest embedding similarity among them).
+    def _score(item: Item, story: StoryState, weight: float) -> tuple[float, float, np.ndarray]:
+        """(average similarity to the story's recent members, lowest embedding similarity, the embedding sims).
 
         The average of cosines equals the dot product with the members' summed vectors,
         so a story costs one sparse and one dense product whatever its size.
         """
         embeddings = story.embeddings() @ item.vector
         lexical = _dot(item.weights, story.recent_lexical) / len(story.recent)
-        return weight * float(embeddings.mean()) + (1 - weight) * lexical, float(embeddings.min())
+        return weight * float(embeddings.mean()) + (1 - weight) * lexical, float(embeddings.min()), embeddings
+
+    @staticmethod
+    def _best_member(item: Item, story: StoryState, weight: float, embeddings: np.ndarray) -> float:
+        """The similarity of the item to the closest recent member of the story."""
+        return max(
+            weight * float(e) + (1 - weight) * _dot(item.weights, member.weights)
+            for e, member in zip(embeddings, story.recent)
+        )
 
     def match(self, item: Item) -> Match:
         """The story this item should join, or Match(None, best score) for a new story."""
         p = self.params
         if item.headline_only:
-            weight, threshold, floor = p.headline_embedding_weight, p.headline_threshold, p.headline_floor
+            weight, threshold, floor, closest = p.headline_embedding_weight, p.headline_threshold, p.headline_floor, -1.0
         else:
-            weight, threshold, floor = p.embedding_weight, p.threshold, p.floor
+            weight, threshold, floor, closest = p.embedding_weight, p.threshold, p.floor, p.closest
         item.weights = self.lexicon.weigh(item.terms)
         stories = list(self.stories.values())
         if not stories:
@@ -201,10 +232,13 @@ class StoryIndex:
             story = stories[int(index)]
             gap = item.when - story.last_seen
             dormant = gap > p.quiet_period or story.first_seen - item.when > p.quiet_period
-            average, lowest = self._score(item, story, weight)
+            average, lowest, embeddings = self._score(item, story, weight)
             needed = threshold + (p.revive_margin if dormant else 0.0)
-            if average >= needed and lowest >= floor and average - needed > best[0]:
-                best = (average - needed, story, average)
+            if average < needed or lowest < floor or average - needed <= best[0]:
+                continue
+            if closest > -1 and self._best_member(item, story, weight, embeddings) < closest:
+                continue
+            best = (average - needed, story, average)
         return Match(best[1], round(best[2], 4) if best[1] else None)
 
     def add(self, story: StoryState, item: Item) -> None:
@@ -222,34 +256,75 @@ class StoryIndex:
         for sid in [sid for sid, s in self.stories.items() if when - s.last_seen > horizon]:
             del self.stories[sid]
 
-    def merges(self) -> list[tuple[int, int, float]]:
-        """Pairs (keep, gone, similarity) of stories that converged: close centroids, overlapping in time."""
+    def reweigh(self) -> None:
+        """Recompute the members' TF-IDF weights with the document frequencies known now.
+
+        Weights are frozen when an article joins; early in a stream the IDF is poor,
+        so each merge pass brings the weights of the stories in memory up to date.
+        """
+        for story in self.stories.values():
+            story.recent_lexical = Counter()
+            for member in story.recent:
+                member.weights = self.lexicon.weigh(member.terms)
+                story.recent_lexical.update(member.weights)
+
+    def _linkage(self, a: StoryState, b: StoryState) -> float:
+        """Complete linkage: the lowest similarity between an article of one story and one of the other."""
+        weight = self.params.embedding_weight
+        embeddings = a.embeddings() @ b.embeddings().T
+        lexical = _lexical_matrix([m.weights for m in a.recent], [m.weights for m in b.recent])
+        return float((weight * embeddings + (1 - weight) * lexical).min())
+
+    def _centroid_link(self, a: StoryState, b: StoryState) -> float:
+        return float(a.unit_centroid() @ b.unit_centroid())
+
+    def _merge_score(self, a: StoryState, b: StoryState) -> float | None:
+        """How strongly two stories belong together, or None when they cannot merge (apart in time)."""
         p = self.params
-        stories = sorted(self.stories.values(), key=lambda s: s.id)
-        if len(stories) < 2:
-            return []
-        centroids = np.stack([s.unit_centroid() for s in stories])
-        sims = centroids @ centroids.T
-        gone: set[int] = set()
-        pairs = []
-        for i, a in enumerate(stories):
-            if a.id in gone:
-                continue
-            for j in np.argsort(-sims[i]):
-                j = int(j)
-                b = stories[j]
-                if j <= i or b.id in gone:
-                    continue
-                headline = a.headline_share() > 0.5 and b.headline_share() > 0.5
-                needed = p.headline_merge_threshold if headline else p.merge_threshold
-                if sims[i, j] < needed:
-                    break
-                apart = max(a.first_seen, b.first_seen) - min(a.last_seen, b.last_seen)
-                if apart > p.quiet_period:
-                    continue
-                pairs.append((a.id, b.id, round(float(sims[i, j]), 4)))
-                gone.add(b.id)
-        return pairs
+        apart = max(a.first_seen, b.first_seen) - min(a.last_seen, b.last_seen)
+        if apart > p.quiet_period:
+            return None
+        if a.headline_share() > 0.5 and b.headline_share() > 0.5:
+            return self._centroid_link(a, b) - p.headline_merge_threshold
+        return self._linkage(a, b) - p.merge_threshold
+
+    def merge_pass(self) -> list[tuple[int, int, float]]:
+        """Merge stories that converged, best pair first; returns (keep, gone, margin) in the order done.
+
+        Full-text stories merge when *every* pair of their articles is similar enough
+        (complete linkage), headline stories when their centroids are close. Only the
+        ``candidates`` nearest stories (by centroid) of each story are considered.
+        The older story (smaller id) keeps its id.
+        """
+        p = self.params
+        self.reweigh()
+        scores: dict[tuple[int, int], float] = {}
+
+        def consider(story: StoryState) -> None:
+            others = [s for s in self.stories.values() if s.id != story.id]
+            if not others:
+                return
+            sims = np.stack([o.unit_centroid() for o in others]) @ story.unit_centroid()
+            for index in np.argsort(-sims)[: p.candidates]:
+                other = others[int(index)]
+                key = (min(story.id, other.id), max(story.id, other.id))
+                if key not in scores:
+                    score = self._merge_score(story, other)
+                    if score is not None:
+                        scores[key] = score
+
+        for story in list(self.stories.values()):
+            consider(story)
+        done = []
+        while scores:
+            (keep, gone), margin = max(scores.items(), key=lambda kv: kv[1])
+            if margin < 0:
+                break
+            self.absorb(keep, gone)
+            done.append((keep, gone, round(margin, 4)))
+            scores = {k: v for k, v in scores.items() if keep not in k and gone not in k}
+            consider(self.stories[keep])
+        return done
 
     def absorb(self, keep: int, gone: int) -> None:
         a, b = self.stories[keep], self.stories.pop(gone)

@@ -66,18 +66,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("dedupe_rewrite_threshold", float, 0.5, "Share of sentences retold in the same order from which an article is a rewrite of another."),
     Setting("dedupe_horizon_days", float, 14.0, "How far back, in days, near-duplicates are looked for."),
     # -- story clustering (see newsdesk.cluster; chosen on dev data, see README)
-    Setting("cluster_embedding_weight", float, 0.4, "Weight of embedding similarity against TF-IDF similarity for full-text articles."),
+    Setting("cluster_embedding_weight", float, 0.3, "Weight of embedding similarity against TF-IDF similarity for full-text articles."),
     Setting("cluster_threshold", float, 0.3, "Average similarity to a story's recent articles needed to join it (full text)."),
     Setting("cluster_floor", float, 0.4, "No recent article of the story may have a lower embedding similarity than this (full text)."),
+    Setting("cluster_closest", float, 0.45, "The story's most similar recent article must reach this to join it (full text); merges fix what this splits."),
     Setting("cluster_headline_embedding_weight", float, 0.8, "Weight of embedding similarity for headline-only articles."),
-    Setting("cluster_headline_threshold", float, 0.2, "Average similarity needed to join a story (headline-only articles)."),
+    Setting("cluster_headline_threshold", float, 0.28, "Average similarity needed to join a story (headline-only articles)."),
     Setting("cluster_headline_floor", float, -1.0, "Lowest embedding similarity allowed to any recent article of the story (headline-only articles)."),
     Setting("cluster_quiet_hours", float, 72.0, "Hours without a new article after which a story goes dormant."),
     Setting("cluster_revive_margin", float, 0.1, "Extra similarity a dormant story needs to be revived by a new article."),
     Setting("cluster_members_compared", int, 50, "Most recent articles of a story compared with a new article."),
     Setting("cluster_candidates", int, 8, "Stories (closest centroids first) scored for each new article."),
-    Setting("cluster_merge_threshold", float, 0.9, "Centroid similarity from which two full-text stories merge."),
-    Setting("cluster_headline_merge_threshold", float, 0.65, "Centroid similarity from which two headline stories merge."),
+    Setting("cluster_merge_threshold", float, 0.2, "Two full-text stories merge when every pair of their articles is at least this similar."),
+    Setting("cluster_headline_merge_threshold", float, 0.6, "Centroid similarity from which two headline stories merge."),
     Setting("cluster_merge_every", int, 200, "Articles assigned between two merge passes."),
 )
 

@@ -200,9 +200,10 @@ class StoryDesk:
         return [self._articles[m.article_id] for m in close if m.article_id in self._articles]
 
     def _merge(self, report: ClusterReport) -> None:
-        for keep, gone, _similarity in self.index.merges():
-            self.index.absorb(keep, gone)
-            self.store.merge_stories(keep, gone, self.index.stories[keep].centroid.astype(np.float32).tobytes())
+        for keep, gone, _margin in self.index.merge_pass():
+            story = self.index.stories.get(keep)
+            centroid = story.centroid if story is not None else np.zeros(self.embedder.dim, dtype=np.float32)
+            self.store.merge_stories(keep, gone, centroid.astype(np.float32).tobytes())
             report.merged.append((keep, gone))
 
     def _flush_lexicon(self) -> None:
