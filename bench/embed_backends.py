@@ -205,11 +205,12 @@ def main(argv: list[str] | None = None) -> None:
         )
         rows = []
         for config in configs:
+            before = os.getloadavg()[0]
             export = export_seconds(config, cache_dir) if config.startswith("onnx") else None
             result = run_child(config, args, work, cache_dir)
             result["export_s"] = export
             rows.append(result)
-            print(f"  {config}: done (load average {os.getloadavg()[0]:.2f})", flush=True)
+            print(f"  {config}: done (load average {before:.2f} before, {os.getloadavg()[0]:.2f} after)", flush=True)
 
         def fmt(pair: tuple[float, float] | None) -> str:
             return "-" if pair is None else f"{pair[0]:.5f} ({pair[1]:.4f})"

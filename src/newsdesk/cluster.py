@@ -194,6 +194,22 @@ class StoryIndex:
         self.params = params
         self.lexicon = lexicon
         self.stories: dict[int, StoryState] = {}
+        self._rows: dict[int, int] = {}  # story id -> row of the centroid matrix
+        self._matrix = np.zeros((0, 0), dtype=np.float32)
+        self._order: list[StoryState] = []
+
+    def _centroid_matrix(self) -> tuple[list[StoryState], np.ndarray]:
+        """All stories in memory and their unit centroids, one row each (kept up to date, not rebuilt)."""
+        if len(self._rows) != len(self.stories) or any(sid not in self.stories for sid in self._rows):
+            self._order = list(self.stories.values())
+            self._rows = {s.id: i for i, s in enumerate(self._order)}
+            self._matrix = np.stack([s.unit_centroid() for s in self._order]) if self._order else np.zeros((0, 0))
+        return self._order, self._matrix
+
+    def _touch(self, story: StoryState) -> None:
+        row = self._rows.get(story.id)
+        if row is not None and self._order[row] is story:
+            self._matrix[row] = story.unit_centroid()
 
     @staticmethod
     def _score(item: Item, story: StoryState, weight: float) -> tuple[float, float, np.ndarray]:
@@ -222,10 +238,9 @@ class StoryIndex:
         else:
             weight, threshold, floor, closest = p.embedding_weight, p.threshold, p.floor, p.closest
         item.weights = self.lexicon.weigh(item.terms)
-        stories = list(self.stories.values())
-        if not stories:
+        if not self.stories:
             return Match(None, None)
-        centroids = np.stack([s.unit_centroid() for s in stories])
+        stories, centroids = self._centroid_matrix()
         order = np.argsort(-(centroids @ item.vector))[: p.candidates]
         best: tuple[float, StoryState | None, float] = (-1.0, None, 0.0)
         for index in order:
@@ -241,6 +256,15 @@ class StoryIndex:
             best = (average - needed, story, average)
         return Match(best[1], round(best[2], 4) if best[1] else None)
 
+    def nearest(self, item: Item, n: int) -> list[StoryState]:
+        """The ``n`` active (not dormant) stories whose centroids are closest to the item."""
+        if not self.stories:
+            return []
+        stories, centroids = self._centroid_matrix()
+        quiet = self.params.quiet_period
+        near = [stories[int(i)] for i in np.argsort(-(centroids @ item.vector))]
+        return [s for s in near if item.when - s.last_seen <= quiet and s.first_seen - item.when <= quiet][:n]
+
     def add(self, story: StoryState, item: Item) -> None:
         if item.weights is None:
             item.weights = self.lexicon.weigh(item.terms)
@@ -250,6 +274,7 @@ class StoryIndex:
         story.last_seen = max(story.last_seen, item.when)
         story.push(item, self.params.members_compared)
         self.stories[story.id] = story
+        self._touch(story)
 
     def forget_before(self, when: datetime, horizon: timedelta) -> None:
         """Drop stories quiet for longer than ``horizon`` from memory (they stay in the store)."""
@@ -328,6 +353,7 @@ class StoryIndex:
 
     def absorb(self, keep: int, gone: int) -> None:
         a, b = self.stories[keep], self.stories.pop(gone)
+        self._rows.clear()
         a.centroid = a.centroid + b.centroid
         a.size += b.size
         a.first_seen = min(a.first_seen, b.first_seen)

@@ -59,7 +59,6 @@ import functools
 import importlib
 import importlib.metadata
 import importlib.util
-import io
 import logging
 import os
 import re
@@ -177,7 +176,7 @@ def _import_torch_stack() -> tuple[Any, Any]:
 
 def _load_torch_model(model_dir: Path, dtype_name: str) -> Any:
     torch, transformers = _import_torch_stack()
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             # Eager attention: faster than SDPA for short texts on CPU, and it exports
@@ -278,7 +277,7 @@ def export_onnx(model_dir: Path, out_path: Path) -> None:
     ids = torch.ones((2, 16), dtype=torch.long)
     mask = torch.ones((2, 16), dtype=torch.long)
     axes = {0: "batch", 1: "tokens"}
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), torch.inference_mode():
+    with warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")
         torch.onnx.export(
             _Encoder(model).eval(),
@@ -312,7 +311,7 @@ def _quiet_quantizer() -> Iterator[None]:
     level = ort_log.level
     ort_log.setLevel(logging.ERROR)
     try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             yield
     finally:

@@ -23,6 +23,7 @@ from newsdesk.store import Store
 Hook = Callable[[int], None]
 REWRITE_CANDIDATES = 5  # closest recent articles of the story checked for a rewrite
 REWRITE_MIN_SIMILARITY = 0.5  # embedding similarity below which two articles cannot be one report
+REWRITE_STORIES = 3  # stories (nearest centroids) searched for the report an unmatched article retells
 
 
 @dataclass(slots=True)
@@ -168,8 +169,13 @@ class StoryDesk:
         if story is None:
             match = self.index.match(item)
             story, score = match.story, match.score
-        if story is not None and link.level == "original" and article.text:
-            link = self.deduper.story_link(article, self._close_members(story, item)) or link
+        if link.level == "original" and article.text:
+            candidates = [story] if story is not None else self.index.nearest(item, REWRITE_STORIES)
+            close = [a for s in candidates for a in self._close_members(s, item)]
+            link = self.deduper.story_link(article, close) or link
+            if story is None and link.level != "original":
+                # a rewrite or syndicated copy belongs to the story of the report it retells
+                story = self.index.stories.get(self._story_in_memory(link.of_article))
         when = item.when
         if story is None:
             story_id = self.store.assign(
@@ -192,6 +198,12 @@ class StoryDesk:
         self._pending_docs += 1
         report.articles += 1
         report.levels[link.level] += 1
+
+    def _story_in_memory(self, article_id: str | None) -> int:
+        for story in self.index.stories.values():
+            if any(m.article_id == article_id for m in story.recent):
+                return story.id
+        return self.store.story_of(article_id or "") or -1
 
     def _close_members(self, story: StoryState, item: Item) -> list[Article]:
         """The story's recent articles closest to the item: where a rewrite or copy would be."""
