@@ -48,10 +48,13 @@ def write_jsonl(records: list[dict], path: Path) -> Path:
 
 
 def replica(records: list[dict], n: int, count: int | None = None) -> list[dict]:
-    """The records with new ids and dates shifted by 30 days per replica."""
+    """The records with new ids, publishers and dates shifted by 30 days per replica."""
     out = []
     for i, record in enumerate(records[: count or len(records)]):
-        shifted = dict(record, id=f"r{n}-{record['id']}")
+        # another publisher per replica: the same text from the same publisher would be refused as a repeat
+        shifted = dict(record, id=f"r{n}-{record['id']}", source=f"{record.get('source') or 'outlet'} #{n}")
+        if shifted.get("url"):
+            shifted["url"] = f"{shifted['url']}?replica={n}"  # the same URL would be refused as a repeat
         shifted["published"] = (EPOCH + timedelta(days=30 * n, minutes=i)).isoformat()
         out.append(shifted)
     return out
@@ -86,7 +89,7 @@ def copy_store(base: Path, target: Path, replicas: int) -> None:
             conn.execute(
                 f"""INSERT INTO articles (id, source, url, canonical_url, title, dek, byline, teaser, summary, published,
                       fetched, language, text, content_hash, label, feed_id, input, extra)
-                    SELECT 'c{n}-' || id, source, url, canonical_url, title, dek, byline, teaser, summary,
+                    SELECT 'c{n}-' || id, source, url || '?copy={n}', canonical_url, title, dek, byline, teaser, summary,
                       strftime('%Y-%m-%dT%H:%M:%S+00:00', published, '{shift}'), fetched, language, text,
                       content_hash || '-{n}', label, feed_id, input, extra FROM articles WHERE id NOT LIKE 'c%-%'"""
             )
