@@ -326,12 +326,12 @@ class StoryIndex:
         scores: dict[tuple[int, int], float] = {}
 
         def consider(story: StoryState) -> None:
-            others = [s for s in self.stories.values() if s.id != story.id]
-            if not others:
-                return
-            sims = np.stack([o.unit_centroid() for o in others]) @ story.unit_centroid()
-            for index in np.argsort(-sims)[: p.candidates]:
-                other = others[int(index)]
+            stories, centroids = self._centroid_matrix()
+            sims = centroids @ story.unit_centroid()
+            for index in np.argsort(-sims)[: p.candidates + 1]:
+                other = stories[int(index)]
+                if other.id == story.id:
+                    continue
                 key = (min(story.id, other.id), max(story.id, other.id))
                 if key not in scores:
                     score = self._merge_score(story, other)
