@@ -146,6 +146,7 @@ class StoryDesk:
                 self._merge(report)
                 self._flush_lexicon()
                 self.index.forget_before(when_of(article), self._horizon)
+                self._forget_articles()
                 since_merge = 0
         self._merge(report)
         self._flush_lexicon()
@@ -159,8 +160,6 @@ class StoryDesk:
             earlier = self.store.first_clustered_with_hash(article.content_hash or "")
             if earlier:
                 link = OriginLink(article.id, "exact", earlier, self.store.origin_of(earlier) or earlier, 1.0, "same headline")
-        elif link.level == "exact" and link.of_article not in self.deduper.origin:
-            link.origin = self.store.origin_of(link.of_article) or link.origin
         item = self._item(article, vector)
         story: StoryState | None = None
         score: float | None = None
@@ -175,7 +174,7 @@ class StoryDesk:
             link = self.deduper.story_link(article, close) or link
             if story is None and link.level != "original":
                 # a rewrite or syndicated copy belongs to the story of the report it retells
-                story = self.index.stories.get(self._story_in_memory(link.of_article))
+                story = self.index.stories.get(self.store.story_of(link.of_article or "") or -1)
         when = item.when
         if story is None:
             story_id = self.store.assign(
@@ -199,11 +198,10 @@ class StoryDesk:
         report.articles += 1
         report.levels[link.level] += 1
 
-    def _story_in_memory(self, article_id: str | None) -> int:
-        for story in self.index.stories.values():
-            if any(m.article_id == article_id for m in story.recent):
-                return story.id
-        return self.store.story_of(article_id or "") or -1
+    def _forget_articles(self) -> None:
+        """Keep in memory only the articles of the stories still in memory."""
+        keep = {m.article_id for story in self.index.stories.values() for m in story.recent}
+        self._articles = {aid: a for aid, a in self._articles.items() if aid in keep}
 
     def _close_members(self, story: StoryState, item: Item) -> list[Article]:
         """The story's recent articles closest to the item: where a rewrite or copy would be."""
