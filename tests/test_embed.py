@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import itertools
 import json
 import os
 import socket
@@ -155,6 +156,35 @@ def test_cached_export_is_reused(cache_dir):
     assert emb.load_seconds < 5
 
 
+_RACE_SCRIPT = textwrap.dedent(
+    """
+    import shutil, sys, time
+    from newsdesk import embed
+
+    def slow_export(model_dir, out_path):  # stands in for torch.onnx.export: copies a cached graph
+        time.sleep(1.0)
+        shutil.copy(sys.argv[2], out_path)
+        print("exported")
+
+    embed.export_onnx = slow_export
+    embed._check_export = lambda *args: None
+    embed.Embedder(backend="onnx", precision="fp32", cache_dir=sys.argv[1])
+    """
+)
+
+
+def test_two_processes_export_once(cache_dir, tmp_path):
+    fp32 = next(cache_dir.glob("*_fp32_*.onnx"))
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _RACE_SCRIPT, str(tmp_path), str(fp32)], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    assert sorted(o.strip() for o in outputs) == ["", "exported"]
+    assert [p.name for p in tmp_path.glob("*.onnx")] == [fp32.name]
+
+
 def test_cache_file_name_follows_package_version_and_precision():
     names = {embed.onnx_file_name(v, p) for v in ("0.1.0", "0.2.0") for p in ("fp32", "int8")}
     assert len(names) == 4
@@ -262,7 +292,7 @@ def _real_texts(n_headlines: int = 300, n_docs: int = 30) -> list[str]:
         with open(path, newline="", encoding="utf-8") as fh:
             titles.extend(row["TITLE"] for row in csv.DictReader(fh))
     with open(need(DATA / "ecbplus" / "dev.jsonl"), encoding="utf-8") as fh:
-        docs = [json.loads(line)["text"] for _, line in zip(range(n_docs), fh)]
+        docs = [json.loads(line)["text"] for line in itertools.islice(fh, n_docs)]
     return titles[:n_headlines] + docs
 
 

@@ -546,8 +546,10 @@ def settings_cmd(
 
 
 def main() -> None:
+    from newsdesk.embed import EmbedderError
+
     try:
         app()
-    except StoreError as exc:
+    except (StoreError, EmbedderError) as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(1)

@@ -20,29 +20,48 @@ Backends and precisions
   native bf16 instructions (AVX512-BF16 or AMX; Linux flags ``avx512_bf16``/``amx_bf16``).
 * ``torch``/``fp32``: the reference; also the fallback when onnxruntime is missing.
 
-``auto`` (the default for both) picks torch/bf16 when the CPU has native bf16 and
-torch is installed, otherwise onnx/int8 when onnxruntime is installed, otherwise
-torch/fp32. The choice is visible in ``model_version``, which must be stored with
-the vectors: vectors of different versions are never comparable enough to mix.
+``precision="auto"`` (the default) means int8 on onnx and, on torch, bf16 where the
+CPU has it natively, else fp32. The choice is part of ``model_version``, which must
+be stored with the vectors: vectors of different versions are never mixed.
 
 Measured on the project's machine (2 cores of an AMD EPYC with AVX512-VNNI and
-AVX512-BF16; ``bench/embed_backends.py --n 2000 --docs 200``; headlines from the UCI
-set, full texts from ECB+; agreement = mean cosine with torch/fp32 vectors of the
-same texts, min in brackets; "self" = mean cosine between a text embedded in a
-batch and alone)::
+AVX512-BF16, load average 0.5-1.8 during the run; ``bench/embed_backends.py --n 2000
+--docs 200``: 2,000 UCI headlines, 200 ECB+ full texts, batch_size 64, 2 threads,
+fastest of 3 runs per quarter of the texts). "agree" is the mean cosine with the
+torch/fp32 vectors of the same texts (min in brackets); "self" compares a headline
+embedded within its batch with the same headline embedded alone::
 
-    FIGURES
+    config      export s load s headl/s docs128/s docs256/s RSS MB agree headl      agree docs128    self
+    torch-fp32         -   3.79     527      51.0      26.9    623 1                1                1
+    torch-bf16         -   3.19    1528     170.8      72.1    630 0.99995 (0.9999) 0.99995 (0.9999) 1
+    onnx-fp32        3.9   0.22    1064     127.1      67.0    232 1.00000 (1.0000) 1.00000 (1.0000) 1
+    onnx-int8        5.3   0.17    2183     250.7     119.9    171 0.99205 (0.9767) 0.99295 (0.9861) 0.99141 (0.9764)
 
-Why the default: int8 and bf16 are the only precisions that clear the 1,000
-headlines/s target on 2 cores; fp32 (either backend) peaks at ~650-770 headlines/s
-because it runs close to the cores' fp32 FLOP peak. Dynamic int8 quantises the
-activations with one scale per tensor, i.e. per *batch*, so a text's int8 vector
-depends slightly on the texts batched with it (self ~0.99, min ~0.97) and agrees with
-fp32 at ~0.992. bf16 keeps agreement at ~0.9999, gives the same vector for a text
-whatever its batch, and is as fast or faster where the CPU has native bf16; it costs
-a slower load (torch import) and more memory. Where bf16 is not native, int8 is
-the fast choice. On the project's clustering checks (nearest neighbour in the same
-UCI story / ECB+ event) int8 and fp32 score within 0.3 points of each other.
+Clustering on the dev corpora (``newsdesk.eval.clustering``, default settings),
+B-cubed F1 with onnx-int8 / onnx-fp32: ECB+ 0.9164 / 0.9164, NewsWCL50 1.0 / 1.0,
+UCI headlines 0.8314 / 0.8247.
+
+Why int8 is the default: it is the only choice with room to spare on both targets
+(>= 1,000 headlines/s and >= 50 articles/s end to end, on 2 cores that the rest of the
+pipeline shares): fp32 clears 1,000 headlines/s only on an idle machine, because it
+already runs near the cores' fp32 peak. int8 also loads fastest, uses least memory
+and, once exported, imports neither torch nor transformers. Its cost is accuracy
+that the clustering does not notice (agreement 0.992) and one property worth
+knowing: dynamic quantisation scales the activations per tensor, i.e. per batch, so
+a text's int8 vector moves slightly with the texts batched beside it ("self" above);
+two embeddings of one text may differ by a cosine of ~0.01. Use precision "fp32"
+(onnx) or "bf16" (torch, on CPUs with native bf16) where vectors must be exactly
+reproducible; bf16 is a strong second choice on this machine, at the price of a 3 s
+load (torch import) and 630 MB.
+
+Also tried and not kept: int8 with one weight scale per tensor (agreement 0.964), per-channel int8
+without the 7-bit range (0.9927, but CPUs without VNNI may saturate), int8 sparing
+the FFN output layers (0.996, 25% slower), static (calibrated) int8 (0.92),
+8-bit MatMulNBits weight-only quantisation (0.9997 and batch-independent, but no
+faster than fp32), the offline transformer graph fuser (no faster than
+``ORT_ENABLE_ALL`` online; ``ALL`` itself is kept: 7-17% faster than ``BASIC`` for
+int8, the same for fp32),
+and exporting with SDPA attention (slower graph; eager attention fuses cleanly).
 
 Texts are sorted by token count internally and batched (at most ``batch_size``
 texts and 1,024 padded tokens a batch: small batches of long texts run faster on
@@ -387,13 +406,18 @@ def ensure_onnx(cache_dir: Path, package: _ModelPackage, precision: str) -> Path
         cache_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise EmbedderError(f"cannot create the embedding cache directory {cache_dir}: {exc}") from None
-    with _exclusive(cache_dir / f".{name}.lock"):
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(_exclusive(cache_dir / f".{name}.lock"))
+        except OSError as exc:
+            raise EmbedderError(f"cannot lock the embedding cache directory {cache_dir}: {exc}") from None
         if final.is_file():  # another process exported it while we waited
             return final
         for stale in cache_dir.glob(f".{name}.*.tmp"):  # left by a killed exporter
             shutil.rmtree(stale, ignore_errors=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=cache_dir))
         try:
+            work = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=cache_dir))
+            stack.callback(shutil.rmtree, work, ignore_errors=True)
             started = time.perf_counter()
             fp32 = work / "fp32.onnx"
             export_onnx(package.path, fp32)
@@ -410,8 +434,6 @@ def ensure_onnx(cache_dir: Path, package: _ModelPackage, precision: str) -> Path
             raise
         except Exception as exc:
             raise EmbedderError(f"exporting {MODEL_NAME} to ONNX in {cache_dir} failed: {exc}") from exc
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
     return final
 
 
@@ -499,9 +521,10 @@ class Embedder:
     fp32), "fp32", "int8" (onnx only) or "bf16" (torch only). See the module docstring.
     max_tokens: texts are cut to this many word pieces (2..512; the model was trained at 128).
     batch_size: at most this many texts per batch; a batch also holds at most 1,024
-    tokens (or one text), so long texts go a few at a time. cache_dir: where the ONNX export is kept (onnx backend;
-    default: the user's cache directory). threads: CPU threads for inference (default:
-    all the process may use; for torch, None leaves torch's own setting alone).
+    tokens (or one text), so long texts go a few at a time.
+    cache_dir: where the ONNX export is kept (onnx backend; default: the user's cache
+    directory). threads: CPU threads for inference (default: all the process may use;
+    for torch, None leaves torch's own setting alone).
     """
 
     model_name: str = MODEL_NAME
@@ -575,7 +598,7 @@ class Embedder:
             was_cut.append(end > 0)
         encodings = self._tokenizer.encode_batch(cut)
         ids: list[list[int]] = []
-        for text, shortened, enc in zip(texts, was_cut, encodings):
+        for text, shortened, enc in zip(texts, was_cut, encodings, strict=True):
             row = enc.ids
             # A cut at whitespace keeps every word before it whole, so the first
             # max_tokens pieces are the same as the whole text's when the cut text

@@ -57,7 +57,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("feed_fulltext_min_words", int, 150, "A feed entry with fewer words than this counts as a summary only."),
     Setting("file_max_bytes", int, 50_000_000, "Largest input file accepted by ingest, in bytes."),
     # -- embeddings (see newsdesk.embed)
-    Setting("embed_backend", str, "onnx", "How the embedding model runs on the CPU: onnx (faster) or torch."),
+    Setting("embed_backend", str, "onnx", "How the embedding model runs on the CPU: onnx (fast; falls back to torch when onnxruntime is missing) or torch."),
+    Setting(
+        "embed_precision",
+        str,
+        "auto",
+        "Number format of the embedding model: auto (int8 on onnx; on torch bf16 where the CPU has it natively, "
+        "else fp32), int8, fp32 or bf16. It is part of the stored vectors' version: changing it re-embeds.",
+    ),
+    Setting("embed_threads", int, None, "CPU threads for the embedding model (default: all the process may use)."),
     Setting("embed_max_tokens", int, 128, "Tokens of title and lead that go into an article's embedding."),
     Setting("embed_batch_size", int, 64, "Articles embedded per batch."),
     Setting("model_cache_dir", str, None, "Where the exported embedding model is kept (default: the user's cache directory)."),

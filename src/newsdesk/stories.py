@@ -46,6 +46,8 @@ def make_embedder(settings: Settings):
     cache = Path(settings.model_cache_dir or Path(platformdirs.user_cache_dir("newsdesk")) / "models")
     return Embedder(
         backend=settings.embed_backend,
+        precision=settings.embed_precision,
+        threads=settings.embed_threads,
         max_tokens=settings.embed_max_tokens,
         batch_size=settings.embed_batch_size,
         cache_dir=cache,
