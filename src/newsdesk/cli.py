@@ -120,8 +120,12 @@ def _progress(label: str) -> Iterator[tuple[pipeline.TotalHook, pipeline.StepHoo
         def on_total(n: int) -> None:
             progress.update(task, total=(progress.tasks[0].total or 0) + n)
 
-        def on_step(name: str) -> None:
-            progress.update(task, advance=1, item=name[-60:])
+        def on_step(done: str | int) -> None:
+            """One named item done, or a count of items done."""
+            if isinstance(done, int):
+                progress.update(task, advance=done)
+            else:
+                progress.update(task, advance=1, item=done[-60:])
 
         yield on_total, on_step
 
@@ -407,9 +411,7 @@ def cluster(ctx: typer.Context) -> None:
 
     desk = _desk(ctx)
     with _progress("Clustering") as (on_total, on_step):
-        report = StoryDesk(desk.store, desk.settings, make_embedder(desk.settings)).run(
-            on_total=on_total, on_step=lambda n: on_step_n(on_step, n)
-        )
+        report = StoryDesk(desk.store, desk.settings, make_embedder(desk.settings)).run(on_total=on_total, on_step=on_step)
     if not report.articles:
         err.print("Nothing to cluster: every article is already in a story.")
         return
@@ -418,11 +420,6 @@ def cluster(ctx: typer.Context) -> None:
         f"Clustered {report.articles} articles: {report.new_stories} new stories, "
         f"{len(report.merged)} merged; origins: {levels}."
     )
-
-
-def on_step_n(on_step: pipeline.StepHook, n: int) -> None:
-    for _ in range(n):
-        on_step("")
 
 
 @stories_app.command("list")
