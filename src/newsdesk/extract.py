@@ -20,6 +20,7 @@ from dateutil import parser as dateparser
 
 from newsdesk.clean import normalize_whitespace, parse_plain_text, strip_boilerplate
 from newsdesk.models import Article, InputError
+from newsdesk.urls import url_id
 
 MIN_ARTICLE_WORDS = 20  # an HTML page with less body text than this holds no article
 
@@ -251,8 +252,6 @@ def _meta_published(html: str) -> str | None:
 
 
 def _page_id(url: str | None, body: str) -> str:
-    from newsdesk.urls import url_id
-
     if url:
         return url_id(url)
     return "h" + hashlib.sha256(body.encode("utf-8")).hexdigest()[:15]
