@@ -97,10 +97,10 @@ def copy_store(base: Path, target: Path, replicas: int) -> None:
                 f"INSERT INTO article_vectors SELECT 'c{n}-' || article_id, model, vector FROM article_vectors WHERE article_id NOT LIKE 'c%-%'"
             )
             conn.execute(
-                f"""INSERT INTO stories (id, created_at, first_seen, last_seen, headline, merged_into, centroid, entities)
+                f"""INSERT INTO stories (id, created_at, first_seen, last_seen, headline, merged_into, centroid)
                     SELECT id + {top * n}, created_at, strftime('%Y-%m-%dT%H:%M:%S+00:00', first_seen, '{shift}'),
                       strftime('%Y-%m-%dT%H:%M:%S+00:00', last_seen, '{shift}'), headline,
-                      CASE WHEN merged_into IS NULL THEN NULL ELSE merged_into + {top * n} END, centroid, entities
+                      CASE WHEN merged_into IS NULL THEN NULL ELSE merged_into + {top * n} END, centroid
                     FROM stories WHERE id <= {top}"""
             )
             conn.execute(

@@ -152,9 +152,7 @@ class StoryState:
     id: int
     first_seen: datetime
     last_seen: datetime
-    headline: str
     centroid: np.ndarray  # sum of member vectors
-    size: int
     recent: deque = field(default_factory=deque)  # most recent members (Items)
     recent_lexical: Counter = field(default_factory=Counter)  # sum of the recent members' TF-IDF weights
     _embeddings: np.ndarray | None = None  # the recent members' vectors, stacked; rebuilt after a change
@@ -200,7 +198,7 @@ class StoryIndex:
 
     def _centroid_matrix(self) -> tuple[list[StoryState], np.ndarray]:
         """All stories in memory and their unit centroids, one row each (kept up to date, not rebuilt)."""
-        if len(self._rows) != len(self.stories) or any(sid not in self.stories for sid in self._rows):
+        if len(self._rows) != len(self.stories):  # a story was added, or _rows cleared after a removal
             self._order = list(self.stories.values())
             self._rows = {s.id: i for i, s in enumerate(self._order)}
             self._matrix = np.stack([s.unit_centroid() for s in self._order]) if self._order else np.zeros((0, 0))
@@ -269,7 +267,6 @@ class StoryIndex:
         if item.weights is None:
             item.weights = self.lexicon.weigh(item.terms)
         story.centroid = story.centroid + item.vector
-        story.size += 1
         story.first_seen = min(story.first_seen, item.when)
         story.last_seen = max(story.last_seen, item.when)
         story.push(item, self.params.members_compared)
@@ -280,6 +277,7 @@ class StoryIndex:
         """Drop stories quiet for longer than ``horizon`` from memory (they stay in the store)."""
         for sid in [sid for sid, s in self.stories.items() if when - s.last_seen > horizon]:
             del self.stories[sid]
+            self._rows.clear()
 
     def reweigh(self) -> None:
         """Recompute the members' TF-IDF weights with the document frequencies known now.
@@ -355,7 +353,6 @@ class StoryIndex:
         a, b = self.stories[keep], self.stories.pop(gone)
         self._rows.clear()
         a.centroid = a.centroid + b.centroid
-        a.size += b.size
         a.first_seen = min(a.first_seen, b.first_seen)
         a.last_seen = max(a.last_seen, b.last_seen)
         merged = sorted([*a.recent, *b.recent], key=lambda m: m.when)

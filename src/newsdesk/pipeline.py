@@ -51,12 +51,6 @@ class IngestReport:
         """True when every input failed: the only case in which ingest exits non-zero."""
         return not self.added and not self.duplicates
 
-    def merge(self, other: "IngestReport") -> None:
-        self.added += other.added
-        self.duplicates += other.duplicates
-        self.failures += other.failures
-        self.skipped += other.skipped
-
 
 def _noop(_: object) -> None:
     return None

@@ -32,7 +32,6 @@ class ClusterReport:
     new_stories: int = 0
     merged: list[tuple[int, int]] = field(default_factory=list)
     levels: Counter = field(default_factory=Counter)
-    embedded: int = 0
 
 
 def make_embedder(settings: Settings):
@@ -114,9 +113,7 @@ class StoryDesk:
                 id=row["id"],
                 first_seen=row["first_seen"],
                 last_seen=row["last_seen"],
-                headline=row["headline"],
                 centroid=np.frombuffer(row["centroid"], dtype=np.float32).copy(),
-                size=len(members),
             )
             for m in members:
                 if m.id in vectors:
@@ -137,7 +134,6 @@ class StoryDesk:
             return report
         on_total(len(articles) * 2)
         vectors = ensure_vectors(self.store, self.embedder, articles, on_step)
-        report.embedded = len(articles)
         self._load(when_of(articles[0]))
         since_merge = 0
         for article in articles:
@@ -183,7 +179,7 @@ class StoryDesk:
                 article, origin=link, minhash=_sig(signature), story_id=None, score=None, when=when,
                 centroid=vector.astype(np.float32).tobytes(),
             )
-            state = StoryState(story_id, when, when, article.title, centroid=np.zeros_like(vector), size=0)
+            state = StoryState(story_id, when, when, centroid=np.zeros_like(vector))
             self.index.add(state, item)
             report.new_stories += 1
         else:

@@ -100,8 +100,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             last_seen    TEXT NOT NULL,
             headline     TEXT NOT NULL,          -- provisional: the first article's title
             merged_into  INTEGER REFERENCES stories(id),
-            centroid     BLOB,                   -- float32 sum of member vectors
-            entities     TEXT NOT NULL DEFAULT '{}'  -- JSON: entity -> article count
+            centroid     BLOB                    -- float32 sum of member vectors
         );
         CREATE INDEX stories_last_seen ON stories(last_seen);
 
