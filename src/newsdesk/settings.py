@@ -88,6 +88,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cluster_merge_threshold", float, 0.2, "Two full-text stories merge when every pair of their articles is at least this similar."),
     Setting("cluster_headline_merge_threshold", float, 0.6, "Centroid similarity from which two headline stories merge."),
     Setting("cluster_merge_every", int, 200, "Articles assigned between two merge passes."),
+    # facts and reconciliation
+    Setting("facts_processes", int, 2, "Worker processes parsing articles for facts (one core each); 1 parses in-process."),
+    Setting("claim_similarity", float, 0.62, "Cosine from which two statements of different articles make one claim (best paraphrase F1 on MSRP train)."),
+    Setting("topic_similarity", float, 0.5, "Cosine from which two figures or order phrases of different articles are about the same thing."),
+    Setting("quote_similarity", float, 0.6, "Cosine from which two quotes of one speaker are one quote in different wordings."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

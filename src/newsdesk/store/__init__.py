@@ -506,6 +506,70 @@ class Store:
         story["independent_origins"] = len({m["origin"] for m in story["articles"]})
         return story
 
+    def story_origins(self, story_id: int) -> dict[str, str]:
+        """article id -> origin group, for a story's articles."""
+        rows = self.conn.execute(
+            """SELECT sa.article_id, coalesce(o.origin, sa.article_id) FROM story_articles sa
+               LEFT JOIN article_origins o ON o.article_id = sa.article_id WHERE sa.story_id = ?""",
+            (story_id,),
+        )
+        return dict(rows)
+
+    # -- facts ----------------------------------------------------------------
+
+    def articles_without_facts(self, model: str, article_ids: list[str] | None = None) -> list[Article]:
+        """Articles (all, or of ``article_ids``) with no facts from ``model``, in arrival order."""
+        query = """SELECT a.* FROM articles a LEFT JOIN article_facts f ON f.article_id = a.id AND f.model = ?
+                   WHERE f.article_id IS NULL"""
+        if article_ids is None:
+            return [_article(row) for row in self.conn.execute(query + " ORDER BY a.seq", (model,))]
+        out: list[Article] = []
+        for chunk in _chunks(article_ids, 500):
+            marks = ",".join("?" * len(chunk))
+            out += [_article(r) for r in self.conn.execute(query + f" AND a.id IN ({marks}) ORDER BY a.seq", (model, *chunk))]
+        return out
+
+    def save_facts(self, model: str, facts: dict[str, str]) -> None:
+        """Store facts (article id -> JSON); replaces older facts and their statement vectors."""
+        now = _iso(utcnow())
+        with self.transaction() as conn:
+            for chunk in _chunks(list(facts), 500):
+                marks = ",".join("?" * len(chunk))
+                conn.execute(f"DELETE FROM statement_vectors WHERE article_id IN ({marks})", chunk)
+            conn.executemany(
+                "INSERT OR REPLACE INTO article_facts (article_id, model, facts, created_at) VALUES (?, ?, ?, ?)",
+                [(aid, model, blob, now) for aid, blob in facts.items()],
+            )
+
+    def facts(self, article_ids: list[str], model: str) -> dict[str, str]:
+        """article id -> facts JSON from ``model``, for those that have them."""
+        out: dict[str, str] = {}
+        for chunk in _chunks(article_ids, 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT article_id, facts FROM article_facts WHERE model = ? AND article_id IN ({marks})", (model, *chunk)
+            )
+            out.update(dict(rows))
+        return out
+
+    def statement_vectors(self, article_ids: list[str], model: str) -> dict[str, tuple[int, bytes]]:
+        out: dict[str, tuple[int, bytes]] = {}
+        for chunk in _chunks(article_ids, 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT article_id, rows, vectors FROM statement_vectors WHERE model = ? AND article_id IN ({marks})",
+                (model, *chunk),
+            )
+            out.update({row[0]: (row[1], row[2]) for row in rows})
+        return out
+
+    def save_statement_vectors(self, model: str, vectors: dict[str, tuple[int, bytes]]) -> None:
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO statement_vectors (article_id, model, rows, vectors) VALUES (?, ?, ?, ?)",
+                [(aid, model, n, blob) for aid, (n, blob) in vectors.items()],
+            )
+
     def story_labels(self) -> dict[str, int]:
         """article id -> story id, for every clustered article."""
         return dict(self.conn.execute("SELECT article_id, story_id FROM story_articles"))

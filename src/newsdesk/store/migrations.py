@@ -124,4 +124,26 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0003_facts",
+        """
+        -- what the facts stage found in each article (JSON of newsdesk.facts.model.ArticleFacts);
+        -- every span in it indexes articles.text
+        CREATE TABLE article_facts (
+            article_id  TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            model       TEXT NOT NULL,           -- pipeline and rules version that produced it
+            facts       TEXT NOT NULL,
+            created_at  TEXT NOT NULL
+        );
+
+        -- embeddings of an article's statements, one float32 row per statement, in order
+        CREATE TABLE statement_vectors (
+            article_id  TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            model       TEXT NOT NULL,
+            rows        INTEGER NOT NULL,
+            vectors     BLOB NOT NULL,
+            PRIMARY KEY (article_id, model)
+        );
+        """,
+    ),
 ]
