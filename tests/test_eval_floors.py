@@ -9,6 +9,7 @@ import pytest
 from conftest import DATA, need
 
 from newsdesk.eval.clustering import evaluate_clustering
+from newsdesk.eval.facts import evaluate_facts
 from newsdesk.settings import load_settings
 
 FLOORS = json.loads((Path(__file__).parent / "eval_floors.json").read_text())["clustering"]
@@ -32,3 +33,21 @@ def test_clustering_scores_stay_above_their_floors_and_beat_the_baseline(fmt, em
     assert result["b3_f1"] >= floor["b3_f1"], result
     assert result["ari"] >= floor["ari"], result
     assert result["b3_f1"] >= result["baseline"]["b3_f1"] + 0.02, result
+
+
+FACT_FLOORS = json.loads((Path(__file__).parent / "eval_floors.json").read_text())["facts"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(FACT_FLOORS))
+def test_fact_scores_stay_within_their_floors(name, embedder, tmp_path):
+    floor = FACT_FLOORS[name]
+    shared = DATA.parent
+    folder, gold = need(shared / floor["folder"]), need(shared / floor["gold"])
+    result = evaluate_facts(folder, gold, load_settings(env={}, db=str(tmp_path / "unused.db")), embedder=embedder)
+    assert result["story_articles"] == result["articles"], result  # the gold story is one story
+    for key, bound in floor.items():
+        if key.endswith("_min"):
+            assert result[key[:-4]] >= bound, (key, result[key[:-4]], result["details"])
+        elif key.endswith("_max"):
+            assert result[key[:-4]] <= bound, (key, result[key[:-4]], result["details"])

@@ -449,11 +449,17 @@ def stories_show(
     ctx: typer.Context,
     story_id: Annotated[int, typer.Argument(metavar="ID", help="Story id, as in 'stories list'.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    facts: Annotated[bool, typer.Option("--facts/--no-facts", help="Reconcile the story's facts (extracting what is missing).")] = True,
 ) -> None:
-    """Show a story's articles grouped by origin (copies and rewrites of one report together)."""
-    story = _desk(ctx).store.get_story(story_id)
+    """Show a story: articles grouped by origin, then what sources agree on, where they differ, and who said what."""
+    desk = _desk(ctx)
+    story = desk.store.get_story(story_id)
     if story is None:
         _fail(f"no story with id {story_id}")
+    if facts:
+        from newsdesk.facts.story import reconcile_story
+
+        story |= reconcile_story(desk.store, desk.settings, story["id"]) or {}
     if as_json:
         _print_json(story)
         return
@@ -470,6 +476,55 @@ def stories_show(
             how = "" if a["level"] in (None, "original") else f" [dim]— {a['level']} of {escape(a['of_article'] or '')}: {escape(a['evidence'] or '')}[/]"
             when = (a["published"] or "")[:16].replace("T", " ")
             out.print(f"  {escape(a['id'])}  {escape(a['source'] or '')}  {when}  {escape(a['title'])}{how}")
+    if facts:
+        _print_story_facts(story)
+
+
+def _cited(articles: list[str]) -> str:
+    return "[dim]\\[" + ", ".join(escape(a) for a in articles) + "][/]"
+
+
+def _print_story_facts(story: dict) -> None:
+    agreed = [c for c in story["claims"] if c["status"] == "consensus"]
+    out.print(f"\n[bold]Sources agree[/] [dim]({len(agreed)} claims from two or more independent origins)[/]")
+    for claim in agreed:
+        out.print(f"  • {escape(claim['text'])} {_cited(claim['articles'])}")
+    out.print(f"\n[bold]Where sources differ[/] [dim]({len(story['conflicts'])})[/]")
+    for conflict in story["conflicts"]:
+        out.print(f"  • {escape(conflict['topic'])}")
+        for value in conflict["values"]:
+            out.print(f"      {escape(value['value'])} {_cited(value['articles'])}")
+    quoted = [q for q in story["quotes"] if q["speaker"]]
+    out.print(f"\n[bold]Who said what[/] [dim]({len(quoted)} quotes)[/]")
+    for quote in quoted:
+        extra = f" [dim]({len(quote['variants'])} wordings)[/]" if len(quote["variants"]) > 1 else ""
+        out.print(f"  • {escape(quote['speaker'])}: “{escape(quote['text'])}” {_cited(quote['articles'])}{extra}")
+
+
+@app.command("facts")
+def facts_command(ctx: typer.Context) -> None:
+    """Extract facts (sentences, entities, quotes, figures, times, statements) for every article that has none."""
+    from newsdesk.facts import FactsStage
+
+    desk = _desk(ctx)
+    with _progress("Reading facts") as (on_total, on_step):
+        done = FactsStage(desk.store, processes=desk.settings.facts_processes).run(on_total=on_total, on_step=on_step)
+    err.print(f"Read the facts of {done} articles." if done else "Nothing to read: every article has its facts.")
+
+
+@articles_app.command("facts")
+def articles_facts(
+    ctx: typer.Context,
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="Article id, as in 'articles list'.")],
+) -> None:
+    """Print an article's facts as JSON, each with the character span of its evidence in the body."""
+    from newsdesk.facts import FactsStage
+
+    desk = _desk(ctx)
+    if desk.store.get_article(article_id) is None:
+        _fail(f"no article with id {article_id}")
+    found = FactsStage(desk.store, processes=1).load([article_id])
+    _print_json(found[article_id].as_dict())
 
 
 @eval_app.command("clustering")
@@ -497,6 +552,57 @@ def eval_clustering(
     base = result["baseline"]
     table.add_row("newsdesk", str(result["clusters"]), *(f"{result[k]:.3f}" for k in ("b3_precision", "b3_recall", "b3_f1", "ari")), f"{result['seconds']}")
     table.add_row(base["method"], str(base["clusters"]), *(f"{base[k]:.3f}" for k in ("b3_precision", "b3_recall", "b3_f1", "ari")), f"{base['seconds']}")
+    out.print(table)
+
+
+@eval_app.command("facts")
+def eval_facts(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(help="Folder of articles of one story (e.g. ../shared/seeds).", exists=True)],
+    gold: Annotated[Path, typer.Option("--gold", help="Hand annotation (gold.json).", exists=True, dir_okay=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Find consensus, conflicts, quote variants and speakers in a story and score them against a hand annotation."""
+    from newsdesk.eval.facts import evaluate_facts
+
+    try:
+        result = evaluate_facts(folder, gold, _desk(ctx).settings)
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    if as_json:
+        _print_json(result)
+        return
+    table = Table(title=f"{folder}: facts against {gold}", title_justify="left")
+    table.add_column("measure")
+    table.add_column("value")
+    for key in ("consensus_found", "conflicts_found", "quote_variants_found"):
+        table.add_row(key, f"{result[key]} of {result[key.replace('_found', '_total')]}")
+    for key in ("speakers_correct", "speakers_wrong", "false_conflicts", "seconds"):
+        table.add_row(key, str(result[key]))
+    out.print(table)
+
+
+@eval_app.command("paraphrase")
+def eval_paraphrase(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="MSRP-style pairs (Quality, #1 ID, #2 ID, #1 String, #2 String; tab-separated).", exists=True, dir_okay=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """How well embedding cosine tells paraphrases apart, per threshold: the basis of the claim_similarity setting."""
+    from newsdesk.eval.paraphrase import evaluate_paraphrase
+
+    try:
+        result = evaluate_paraphrase(file, _desk(ctx).settings)
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    if as_json:
+        _print_json(result)
+        return
+    table = Table(title=f"{file}: {result['pairs']} pairs, best F1 {result['best']['f1']} at {result['best']['threshold']}", title_justify="left")
+    for col in ("threshold", "precision", "recall", "f1"):
+        table.add_column(col)
+    for row in result["thresholds"]:
+        table.add_row(*(str(row[c]) for c in ("threshold", "precision", "recall", "f1")))
     out.print(table)
 
 
@@ -544,9 +650,10 @@ def settings_cmd(
 
 def main() -> None:
     from newsdesk.embed import EmbedderError
+    from newsdesk.facts.nlp import FactsError
 
     try:
         app()
-    except (StoreError, EmbedderError) as exc:
+    except (StoreError, EmbedderError, FactsError) as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(1)

@@ -93,6 +93,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("claim_similarity", float, 0.62, "Cosine from which two statements of different articles make one claim (best paraphrase F1 on MSRP train)."),
     Setting("topic_similarity", float, 0.5, "Cosine from which two figures or order phrases of different articles are about the same thing."),
     Setting("quote_similarity", float, 0.6, "Cosine from which two quotes of one speaker are one quote in different wordings."),
+    Setting("conflict_window_hours", float, 12.0, "Figures of articles published further apart than this are a developing story, not a conflict."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -60,8 +60,17 @@ def _norm(name: str) -> str:
     return ALIASES.get(name, name)
 
 
+# titles the tagger sometimes takes into a person's name ("Spokesperson Mirela Sandqvist")
+TITLES = {
+    "spokesperson", "spokesman", "spokeswoman", "president", "minister", "mayor", "senator", "governor",
+    "chairman", "chairwoman", "chair", "chief", "director", "secretary", "judge", "mediator", "envoy",
+    "ambassador", "commissioner", "deputy", "general", "captain", "inspector", "officer", "professor",
+    "mr", "mrs", "ms", "dr", "sir", "lord", "lady", "rep", "sen", "gov", "prime", "vice",
+}
+
+
 def _trim_entity(ent) -> tuple[int, int] | None:
-    """Token bounds of an entity without a leading line, "the" or a trailing "'s"."""
+    """Token bounds of an entity without a leading line, "the", titles or a trailing "'s"."""
     start, end = ent.start, ent.end
     doc = ent.doc
     for i in range(end - 1, start - 1, -1):
@@ -75,6 +84,9 @@ def _trim_entity(ent) -> tuple[int, int] | None:
         start += 1
     while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].is_punct or doc[end - 1].is_space):
         end -= 1
+    if ent.label_ == "PERSON":
+        while end - start > 1 and doc[start].lower_.rstrip(".") in TITLES:
+            start += 1
     return (start, end) if end > start else None
 
 
