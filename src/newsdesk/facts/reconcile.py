@@ -53,15 +53,17 @@ import numpy as np
 
 from .entities import Entity, link, same_person
 from .model import ArticleFacts, Quantity, Statement, TimeExpr
-from .quantities import to_base
+from .quantities import ORDINALS, SCALES, SMALL_NUMBERS, TENS, to_base
 
 MIN_QUOTE_WORDS = 4
 
 # nouns that name the story's main event when a time phrase refers to "the meeting"
 EVENT_NOUNS = {
     "meeting", "meetings", "talks", "talk", "discussion", "discussions", "engagement", "summit", "visit",
-    "session", "negotiations", "encounter", "conversation", "call", "hearing", "conference",
+    "session", "negotiations", "encounter", "conversation", "call", "hearing", "conference", "vote", "ballot",
+    "election", "debate", "briefing", "rally", "speech", "ceremony", "announcement", "interview", "match",
 }
+NUMBER_WORDS = set(SMALL_NUMBERS) | set(TENS) | set(SCALES) | set(ORDINALS) | {"dozen", "half"}
 # a sentence that corrects a figure, and one that says a figure was wrong
 CORRECTION = re.compile(
     r"\b(correction|corrected|correcting|earlier version|previous version|previously reported|revised|misstated|"
@@ -502,7 +504,12 @@ class Reconciler:
         reference = max(references, key=len) if references else "the main event"
         values = []
         for relation in ("before", "after"):
-            group = [(item, t) for item, t, _ in entries if t.relation == relation]
+            seen: set[tuple[str, int]] = set()
+            group = []
+            for item, t, _ in entries:  # one phrase may govern several statements: cite it once
+                if t.relation == relation and (item.article, t.start) not in seen:
+                    seen.add((item.article, t.start))
+                    group.append((item, t))
             values.append(
                 {
                     "value": relation,
@@ -567,7 +574,7 @@ class Reconciler:
                 if float(vectors[i] @ vectors[j]) >= self.params.same_quote or _shared_trigram(qa.text, qb.text):
                     links.append((i, j))
         out = []
-        for group in _components(len(entries), links):
+        for group in _components(len(entries), links, singletons=True):
             members = [entries[k] for k in sorted(group)]
             out.append(self._quote_dict(members))
         out.sort(key=lambda q: (-len(q["articles"]), q["speaker"] or "", q["text"]))
@@ -621,7 +628,7 @@ def change_kind(a: str, b: str) -> str:
     """"meaning" when two wordings differ in numbers, negation, quantifiers or many content words; else "style"."""
     wa, wb = set(_words(a)), set(_words(b))
     changed = wa ^ wb
-    if any(w.isdigit() for w in changed) or changed & MEANING_WORDS:
+    if any(w.isdigit() for w in changed) or changed & (MEANING_WORDS | NUMBER_WORDS):
         return "meaning"
     ca = {_stem(w) for w in wa - STOP}
     cb = {_stem(w) for w in wb - STOP}
@@ -643,7 +650,8 @@ def _shared_trigram(a: str, b: str) -> bool:
     return any(tuple(wb[i:i + 3]) in grams for i in range(len(wb) - 2))
 
 
-def _components(n: int, links: list[tuple[int, int]]) -> list[list[int]]:
+def _components(n: int, links: list[tuple[int, int]], *, singletons: bool = False) -> list[list[int]]:
+    """Connected groups of 0..n-1 under ``links`` (groups of one only when ``singletons``)."""
     parent = list(range(n))
 
     def find(x: int) -> int:
@@ -657,7 +665,7 @@ def _components(n: int, links: list[tuple[int, int]]) -> list[list[int]]:
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(n):
         groups[find(i)].append(i)
-    return [g for g in groups.values() if len(g) > 1]
+    return [g for g in groups.values() if singletons or len(g) > 1]
 
 
 def _disjoint_origins(by_origin: dict[str, list[int]], value) -> bool:
