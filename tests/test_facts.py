@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from newsdesk.facts import FACTS_VERSION, ArticleFacts, FactsStage, article_facts
@@ -127,3 +129,38 @@ def test_facts_stage_stores_once_and_reuses(store):
     facts = stage.load(["a1"])["a1"]
     assert any(m.text == "Lina Park" for m in facts.mentions)
     assert store.facts(["a1"], FACTS_VERSION)
+
+
+def test_facts_command_reads_every_article_once(cli, tmp_path):
+    corpus = tmp_path / "two.jsonl"
+    corpus.write_text(
+        '{"id": "p1", "title": "Pier fire", "text": "The mayor, Dana Whitfield, said 12 boats burned on Monday."}\n'
+        '{"id": "p2", "title": "Pier fire update", "text": "Firefighters said about 40 people left their homes."}\n',
+        encoding="utf-8",
+    )
+    cli("ingest", str(corpus))
+    first = cli("facts")
+    assert first.exit_code == 0 and "Read the facts of 2 articles." in first.output
+    again = cli("facts")
+    assert "Nothing to read" in again.output
+    shown = cli("articles", "facts", "p2")
+    quantities = json.loads(shown.output)["quantities"]
+    assert [(q["value"], q["qualifier"], q["what"]) for q in quantities] == [(40, "about", "people")]
+
+
+def test_eval_paraphrase_scores_a_pairs_file(cli, tmp_path):
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text(
+        "Quality\t#1 ID\t#2 ID\t#1 String\t#2 String\n"
+        "1\t1\t2\tThe council approved the budget on Monday.\tOn Monday the council passed the budget.\n"
+        "0\t3\t4\tThe council approved the budget on Monday.\tA storm closed the harbour for two days.\n",
+        encoding="utf-8",
+    )
+    result = cli("eval", "paraphrase", str(pairs), "--json")
+    data = json.loads(result.output)
+    assert data["pairs"] == 2 and data["paraphrases"] == 1
+    assert data["best"]["f1"] == 1.0  # the paraphrase is far closer than the unrelated pair
+    broken = tmp_path / "broken.txt"
+    broken.write_text("Quality\tx\n2\tnot a pair\n", encoding="utf-8")
+    failed = cli("eval", "paraphrase", str(broken))
+    assert failed.exit_code == 2 and "broken.txt:2" in failed.output

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -527,6 +527,18 @@ def articles_facts(
     _print_json(found[article_id].as_dict())
 
 
+def _evaluate(as_json: bool, evaluate: Callable[[], dict]) -> dict | None:
+    """Run an evaluation; print its JSON and return None when asked for JSON, else return it for a table."""
+    try:
+        result = evaluate()
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    if as_json:
+        _print_json(result)
+        return None
+    return result
+
+
 @eval_app.command("clustering")
 def eval_clustering(
     ctx: typer.Context,
@@ -538,13 +550,8 @@ def eval_clustering(
     from newsdesk.eval.clustering import evaluate_clustering
     from newsdesk.eval.datasets import detect_format
 
-    desk = _desk(ctx)
-    try:
-        result = evaluate_clustering(file, fmt or detect_format(file), desk.settings)
-    except ValueError as exc:
-        _fail(str(exc), 2)
-    if as_json:
-        _print_json(result)
+    result = _evaluate(as_json, lambda: evaluate_clustering(file, fmt or detect_format(file), _desk(ctx).settings))
+    if result is None:
         return
     table = Table(title=f"{file}: {result['articles']} articles, {result['gold_clusters']} gold stories", title_justify="left")
     for col in ("method", "clusters", "B3 P", "B3 R", "B3 F1", "ARI", "seconds"):
@@ -565,12 +572,8 @@ def eval_facts(
     """Find consensus, conflicts, quote variants and speakers in a story and score them against a hand annotation."""
     from newsdesk.eval.facts import evaluate_facts
 
-    try:
-        result = evaluate_facts(folder, gold, _desk(ctx).settings)
-    except ValueError as exc:
-        _fail(str(exc), 2)
-    if as_json:
-        _print_json(result)
+    result = _evaluate(as_json, lambda: evaluate_facts(folder, gold, _desk(ctx).settings))
+    if result is None:
         return
     table = Table(title=f"{folder}: facts against {gold}", title_justify="left")
     table.add_column("measure")
@@ -591,12 +594,8 @@ def eval_paraphrase(
     """How well embedding cosine tells paraphrases apart, per threshold: the basis of the claim_similarity setting."""
     from newsdesk.eval.paraphrase import evaluate_paraphrase
 
-    try:
-        result = evaluate_paraphrase(file, _desk(ctx).settings)
-    except ValueError as exc:
-        _fail(str(exc), 2)
-    if as_json:
-        _print_json(result)
+    result = _evaluate(as_json, lambda: evaluate_paraphrase(file, _desk(ctx).settings))
+    if result is None:
         return
     table = Table(title=f"{file}: {result['pairs']} pairs, best F1 {result['best']['f1']} at {result['best']['threshold']}", title_justify="left")
     for col in ("threshold", "precision", "recall", "f1"):
