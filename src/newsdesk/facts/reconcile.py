@@ -142,6 +142,7 @@ class Reconciler:
     ) -> dict[str, Any]:
         self.facts, self.origins, self.texts = facts, origins, texts
         self.published = published or {}
+        self._anchor_vectors: dict[str, np.ndarray] = {}
         self.entities, self.entity_of = link({aid: f.mentions for aid, f in facts.items()})
         self._items(statement_vectors or {})
         self.superseded = {aid: self._superseded(aid) for aid in facts}
@@ -454,8 +455,10 @@ class Reconciler:
     def _same_anchor(self, a: tuple[Item, TimeExpr, str], b: tuple[Item, TimeExpr, str]) -> bool:
         if a[2] == "MAIN" or b[2] == "MAIN":
             return a[2] == b[2]
-        va, vb = self.embed([a[2], b[2]])
-        return float(va @ vb) >= self.params.same_reference
+        missing = [text for text in (a[2], b[2]) if text not in self._anchor_vectors]
+        if missing:
+            self._anchor_vectors.update(zip(missing, self.embed(missing)))
+        return float(self._anchor_vectors[a[2]] @ self._anchor_vectors[b[2]]) >= self.params.same_reference
 
     def _contemporary(self, a: str, b: str) -> bool:
         """Whether two articles are close enough in time for a difference to be a conflict, not news."""
