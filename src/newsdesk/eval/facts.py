@@ -77,10 +77,12 @@ class FactsEvaluation:
     def consensus(self) -> tuple[int, list[dict[str, Any]]]:
         claims = self.result["claims"]
         rows = [(k, e["text"]) for k, c in enumerate(claims) for e in c["evidence"]]
-        vectors = self.embed([text for _, text in rows]) if rows else np.zeros((0, 1))
-        owners = np.array([k for k, _ in rows])
         gold = self.gold.get("consensus", [])
+        if not gold:
+            return 0, []
         gold_vectors = self.embed([g["claim"] for g in gold])
+        vectors = self.embed([text for _, text in rows]) if rows else np.zeros((0, gold_vectors.shape[1]), np.float32)
+        owners = np.array([k for k, _ in rows])
         found, details = 0, []
         for g, gv in zip(gold, gold_vectors):
             sims = vectors @ gv
