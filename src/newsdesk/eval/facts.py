@@ -11,7 +11,8 @@ are matched by meaning:
   exactly the gold sources and has the status those sources call for (consensus
   only with two or more independent origins: 002 and 004 are one);
 * a gold conflict is found when a reported conflict of the same kind splits the
-  articles into the same sides (articles grouped by the value they give);
+  articles into the same sides (articles grouped by the value they give) and, for
+  a figure, each side gives the annotator's figure ("over an hour");
 * a quote-variant set is found when one reported quote of that speaker spans
   exactly the gold articles;
 * every gold quote (the variants, and quoted words in gold claims such as Trump's
@@ -120,13 +121,26 @@ class FactsEvaluation:
     def _sides(self, conflict: dict[str, Any]) -> set[frozenset[str]]:
         return {frozenset(self._short(a) for a in v["articles"]) for v in conflict["values"]}
 
+    def _same_values(self, gold: dict[str, Any], conflict: dict[str, Any]) -> bool:
+        """A figure conflict gives, for each side, the figure the annotator wrote ("over an hour")."""
+        if gold["kind"] == "sequence":
+            return True
+        for value in conflict["values"]:
+            said = " ".join(value["value"].lower().split())
+            for article in value["articles"]:
+                want = " ".join(gold["values"].get(self._short(article), "").lower().split())
+                if said not in want and want not in said:
+                    return False
+        return True
+
     def conflicts(self) -> tuple[int, int, list[dict[str, Any]], list[dict[str, Any]]]:
         reported = self.result["conflicts"]
         matched: set[int] = set()
         found, details = 0, []
         for g in self.gold.get("conflicts", []):
             want = self._gold_sides(g)
-            hit = next((k for k, c in enumerate(reported) if c["kind"] == g["kind"] and self._sides(c) == want), None)
+            hit = next((k for k, c in enumerate(reported)
+                        if c["kind"] == g["kind"] and self._sides(c) == want and self._same_values(g, c)), None)
             row = {"topic": g["topic"], "kind": g["kind"], "sides": sorted(sorted(s) for s in want), "found": hit is not None}
             if hit is not None:
                 matched.add(hit)

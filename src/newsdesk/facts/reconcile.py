@@ -347,6 +347,9 @@ class Reconciler:
             sim = float(self.sim[ia.index, ib.index])
             if qa.what_lemma and qa.what_lemma == qb.what_lemma:
                 return max(sim, self.params.same_topic)
+            if qa.kind == "duration" and _event_like(qa) and _event_like(qb):
+                # "the meeting lasted over an hour" / "the discussions unfolded over two hours"
+                return sim
             return sim if qa.kind == "duration" and sim >= self.params.same_claim else -1.0
 
         # each quantity's best partner in every other article; keep the mutual best pairs
@@ -687,6 +690,11 @@ def _agree(p, q) -> bool:
     if isinstance(p, tuple):  # ranges
         return p[0] <= q[1] and q[0] <= p[1]
     return p == q
+
+
+def _event_like(q: Quantity) -> bool:
+    """A duration of the story's event: of a meeting, talks, a session (or of nothing named)."""
+    return q.what_lemma is None or q.what_lemma in EVENT_NOUNS or (q.what or "").lower() in EVENT_NOUNS
 
 
 def _finite(value: float) -> float | None:
