@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 sys.path.insert(0, str(Path(__file__).parent))  # tests/httpserver.py
 
 from httpserver import http_server  # noqa: E402,F401  (fixture)
+from chatserver import chat_server  # noqa: E402,F401  (fixture)
 
 from newsdesk.cli import app  # noqa: E402
 from newsdesk.settings import load_settings  # noqa: E402

@@ -501,6 +501,145 @@ def _print_story_facts(story: dict) -> None:
         out.print(f"  • {escape(quote['speaker'])}: “{escape(quote['text'])}” {_cited(quote['articles'])}{extra}")
 
 
+# -- briefs ------------------------------------------------------------------------
+
+
+def _write_briefs(desk: Desk, story_ids: list[int] | None, *, force: bool, embedder=None):
+    from newsdesk.brief.desk import BriefDesk
+    from newsdesk.stories import make_embedder
+
+    briefs = BriefDesk(desk.store, desk.settings, embedder or make_embedder(desk.settings))
+    with _progress("Writing briefs") as (on_total, on_step):
+        report = briefs.run(story_ids, force=force, on_total=on_total, on_step=on_step)
+    for note in report.notes:
+        err.print(f"[yellow]note:[/] {escape(note)}")
+    return report
+
+
+def _current_briefs(store: Store, story_ids: list[int]) -> list[dict]:
+    out = []
+    for sid in story_ids:
+        latest = store.latest_brief(sid)
+        if latest is not None:
+            out.append(latest["content"])
+    return out
+
+
+@app.command("brief")
+def brief_command(
+    ctx: typer.Context,
+    story_id: Annotated[Optional[int], typer.Argument(metavar="[STORY_ID]", help="Story to write (default: every story whose articles or facts changed).", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write a new version even when nothing changed.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the brief(s) as JSON (the digest shape).")] = False,
+    history: Annotated[bool, typer.Option("--history", help="List the story's versions with what was new in each.")] = False,
+) -> None:
+    """Write or refresh briefs: a cited Quick Take, body, where sources differ, quotes and timeline, checked by the gate.
+
+    A story gets a new version when its articles or their facts changed; every
+    version is kept. A brief whose lines all pass the gate is a draft, else it
+    needs review; nothing is published here.
+    """
+    from newsdesk.brief.render import markdown
+
+    desk = _desk(ctx)
+    if story_id is not None:
+        story = desk.store.get_story(story_id)
+        if story is None:
+            _fail(f"no story with id {story_id}")
+        story_id = story["id"]
+    if history:
+        if story_id is None:
+            _fail("--history needs a STORY_ID", 2)
+        versions = desk.store.brief_versions(story_id)
+        if as_json:
+            _print_json([{k: v for k, v in b.items() if k != "content"} for b in versions])
+            return
+        table = Table(title=f"Story {story_id}: {len(versions)} versions", title_justify="left")
+        for col in ("version", "written", "writer", "status", "gate", "what's new"):
+            table.add_column(col, overflow="fold")
+        for b in versions:
+            table.add_row(str(b["version"]), b["created_at"][:16].replace("T", " "), escape(b["writer"]), b["status"],
+                          "passed" if b["gate_passed"] else "failed", escape(", ".join((b["changes"] or {}).get("summary", []))))
+        out.print(table)
+        return
+    report = _write_briefs(desk, [story_id] if story_id is not None else None, force=force)
+    written = ", ".join(f"story {s} v{v} ({status.replace('_', ' ')})" for s, v, status in report.written)
+    err.print(f"Wrote {len(report.written)} brief{'s' * (len(report.written) != 1)}" + (f": {written}" if written else "")
+              + (f"; {report.unchanged} unchanged." if report.unchanged else "."))
+    if story_id is not None:
+        content = _current_briefs(desk.store, [story_id])
+        if as_json:
+            _print_json(content[0] if content else None)
+        elif content:
+            sys.stdout.write(markdown(content[0]))
+    elif as_json:
+        _print_json({"stories": _current_briefs(desk.store, [s["id"] for s in desk.store.list_stories()])})
+
+
+@app.command()
+def digest(
+    ctx: typer.Context,
+    inputs: Annotated[list[str], typer.Argument(metavar="PATH...", help="Files, folders and URLs to read.", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: {stories: [...]} in the shape the API serves.")] = False,
+    as_markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown (the default).")] = False,
+    db: Annotated[Optional[Path], typer.Option("--db", help="Keep the run in this store instead of a temporary one.", show_default=False)] = None,
+    source: Annotated[Optional[str], typer.Option("--source", "-s", help="Publisher name for inputs that do not name one.")] = None,
+) -> None:
+    """One shot: ingest PATHs, find stories, read facts, write and gate every story's brief, print them all.
+
+    Runs in a temporary store that is deleted afterwards, unless --db names one.
+    Stories are printed largest first.
+    """
+    import shutil
+    import tempfile
+    import time
+
+    from newsdesk.brief.render import markdown
+    from newsdesk.facts import FactsStage
+    from newsdesk.stories import StoryDesk, make_embedder
+
+    if as_json and as_markdown:
+        _fail("choose one of --json and --markdown", 2)
+    parent = _desk(ctx)
+    tmp = None
+    if db is None and parent.settings.origins.get("db") != "--db":
+        tmp = tempfile.mkdtemp(prefix="newsdesk-digest-")
+        db = Path(tmp) / "digest.db"
+    settings = parent.settings.replace(db=str(db)) if db is not None else parent.settings
+    desk = Desk(settings)
+    started = time.perf_counter()
+    try:
+        with _progress("Ingesting") as (on_total, on_step):
+            report = pipeline.ingest(inputs, desk.store, settings, source=source, on_total=on_total, on_step=on_step)
+        for f in report.failures:
+            err.print(f"[yellow]warning:[/] {escape(f.input)}: {escape(f.reason)}")
+        if desk.store.count_articles() == 0:
+            _fail("nothing to digest: no article could be read from " + ", ".join(inputs))
+        embedder = make_embedder(settings)
+        with _progress("Clustering") as (on_total, on_step):
+            StoryDesk(desk.store, settings, embedder).run(on_total=on_total, on_step=on_step)
+        with _progress("Reading facts") as (on_total, on_step):
+            FactsStage(desk.store, processes=settings.facts_processes).run(on_total=on_total, on_step=on_step)
+        _write_briefs(desk, None, force=False, embedder=embedder)
+        stories = sorted(desk.store.list_stories(), key=lambda s: (-s["articles"], s["id"]))
+        briefs = _current_briefs(desk.store, [s["id"] for s in stories])
+        if as_json:
+            _print_json({
+                "articles": desk.store.count_articles(),
+                "stories": briefs,
+                "seconds": round(time.perf_counter() - started, 2),
+            })
+        else:
+            sys.stdout.write("\n\n".join(markdown(b) for b in briefs))
+        failed = sum(1 for b in briefs if not b["gate"]["passed"])
+        err.print(f"{len(briefs)} stories from {desk.store.count_articles()} articles; "
+                  f"{failed} brief{'s' * (failed != 1)} need review.")
+    finally:
+        desk.close()
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 @app.command("facts")
 def facts_command(ctx: typer.Context) -> None:
     """Extract facts (sentences, entities, quotes, figures, times, statements) for every article that has none."""
@@ -602,6 +741,35 @@ def eval_paraphrase(
         table.add_column(col)
     for row in result["thresholds"]:
         table.add_row(*(str(row[c]) for c in ("threshold", "precision", "recall", "f1")))
+    out.print(table)
+
+
+@eval_app.command("summaries")
+def eval_summaries(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Clusters with human summaries.", exists=True, dir_okay=False)],
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, multinews or neus.")] = "jsonl",
+    words: Annotated[int, typer.Option("--words", help="Summary length in words (every system is cut to it).")] = 250,
+    limit: Annotated[Optional[int], typer.Option("--limit", help="Only the first N clusters.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Write the brief body of each cluster at N words and score ROUGE-1/2/L beside lead and LexRank, with the gate's pass rate."""
+    from newsdesk.eval.summaries import evaluate_summaries
+
+    def run() -> dict:
+        with _progress("Summarising") as (on_total, on_step):
+            return evaluate_summaries(file, fmt, _desk(ctx).settings, words=words, limit=limit,
+                                      on_total=on_total, on_step=on_step)
+
+    result = _evaluate(as_json, run)
+    if result is None:
+        return
+    table = Table(title=f"{file}: {result['clusters']} clusters at {result['words']} words; gate pass rate "
+                        f"{result['gate_pass_rate']}", title_justify="left")
+    for col in ("system", "ROUGE-1", "ROUGE-2", "ROUGE-L"):
+        table.add_column(col)
+    for name, s in result["systems"].items():
+        table.add_row(name, *(f"{s[k]:.2f}" for k in ("rouge1", "rouge2", "rougeL")))
     out.print(table)
 
 

@@ -94,6 +94,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("topic_similarity", float, 0.5, "Cosine from which two figures or order phrases of different articles are about the same thing."),
     Setting("quote_similarity", float, 0.6, "Cosine from which two quotes of one speaker are one quote in different wordings."),
     Setting("conflict_window_hours", float, 12.0, "Figures of articles published further apart than this are a developing story, not a conflict."),
+    # briefs
+    Setting("brief_writer", str, "extractive", "Who writes a brief's headline, dek and Quick Take: extractive (default; cannot invent) or llm (an OpenAI-compatible chat endpoint; its draft must pass the gate, else the extractive brief is used)."),
+    Setting("brief_body_words", int, 200, "Length of a brief's body in words (whole sentences, about this many)."),
+    Setting("llm_base_url", str, "http://127.0.0.1:11434/v1", "Base URL of the OpenAI-compatible chat endpoint (Ollama, llama.cpp server, vLLM); /chat/completions is added."),
+    Setting("llm_model", str, None, "Model name sent to the chat endpoint (required when brief_writer is llm)."),
+    Setting("llm_api_key_env", str, "NEWSDESK_LLM_API_KEY", "Name of the environment variable that holds the endpoint's API key (none: no key sent)."),
+    Setting("llm_timeout", float, 60.0, "Seconds to wait for the chat endpoint before the extractive brief is used."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -527,7 +527,8 @@ class Reconciler:
                 }
             )
         return {
-            "topic": f"whether “{_embed_text(rep.statement)}” came before or after {reference}",
+            "topic": f"whether “{_event_text(rep.statement, [t for item, t, _ in entries if item is rep])}” "
+                     f"came before or after {reference}",
             "kind": "sequence",
             "statements": [(item.article, item.statement.start) for item, _, _ in entries],
             "values": values,
@@ -690,6 +691,20 @@ def _agree(p, q) -> bool:
     if isinstance(p, tuple):  # ranges
         return p[0] <= q[1] and q[0] <= p[1]
     return p == q
+
+
+def _event_text(st: Statement, phrases: list[TimeExpr]) -> str:
+    """A statement without the order phrase that places it ("Following the meeting, X met Y" → "X met Y")."""
+    text, start = st.text, st.start
+    for t in phrases:
+        if st.start <= t.start and t.end <= st.end:
+            a, b = t.start - start, t.end - start
+            if a > 0 and text[b:].strip(" ,.;"):
+                continue  # in the middle: cutting it would join words the article does not join
+            rest = (text[:a] if a > 0 else text[b:]).strip(" ,;")
+            if len(rest.split()) >= 3:
+                return _embed_text(Statement(rest, st.start, st.end, st.sentence, st.subject))
+    return _embed_text(st)
 
 
 def _event_like(q: Quantity) -> bool:

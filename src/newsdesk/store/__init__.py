@@ -570,6 +570,57 @@ class Store:
                 [(aid, model, n, blob) for aid, (n, blob) in vectors.items()],
             )
 
+    # -- briefs -----------------------------------------------------------------
+
+    def latest_brief(self, story_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            "SELECT * FROM briefs WHERE story_id = ? ORDER BY version DESC LIMIT 1", (story_id,)
+        ).fetchone()
+        return _brief(row) if row else None
+
+    def brief_versions(self, story_id: int) -> list[dict[str, Any]]:
+        """Every version of a story's brief, oldest first."""
+        rows = self.conn.execute("SELECT * FROM briefs WHERE story_id = ? ORDER BY version", (story_id,))
+        return [_brief(row) for row in rows]
+
+    def save_brief(
+        self,
+        story_id: int,
+        *,
+        writer: str,
+        signature: str,
+        status: str,
+        content: dict[str, Any],
+        changes: dict[str, Any] | None,
+        note: str | None,
+        lines: list[tuple[str, int, str, bool, list[str]]],
+    ) -> int:
+        """Store a new version of a story's brief with its per-line verdicts; returns the version."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT max(version) FROM briefs WHERE story_id = ?", (story_id,)).fetchone()
+            version = (row[0] or 0) + 1
+            content = content | {"version": version, "status": status}
+            conn.execute(
+                """INSERT INTO briefs (story_id, version, created_at, writer, signature, status, gate_passed, content,
+                                       changes, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (story_id, version, _iso(utcnow()), writer, signature, status,
+                 int(bool(content.get("gate", {}).get("passed"))), json.dumps(content, ensure_ascii=False),
+                 json.dumps(changes, ensure_ascii=False) if changes is not None else None, note),
+            )
+            conn.executemany(
+                "INSERT INTO brief_lines (story_id, version, section, position, text, passed, reasons)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(story_id, version, section, pos, text, int(ok), json.dumps(reasons, ensure_ascii=False))
+                 for section, pos, text, ok, reasons in lines],
+            )
+        return version
+
+    def failed_brief_lines(self, story_id: int, version: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT section, position, text, reasons FROM brief_lines WHERE story_id = ? AND version = ? AND passed = 0"
+            " ORDER BY section, position", (story_id, version))
+        return [{"section": r[0], "position": r[1], "text": r[2], "reasons": json.loads(r[3])} for r in rows]
+
     def story_labels(self) -> dict[str, int]:
         """article id -> story id, for every clustered article."""
         return dict(self.conn.execute("SELECT article_id, story_id FROM story_articles"))
@@ -616,6 +667,21 @@ def _article(row: sqlite3.Row) -> Article:
         fetched=_dt(row["fetched"]),
         content_hash=row["content_hash"],
     )
+
+
+def _brief(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "story_id": row["story_id"],
+        "version": row["version"],
+        "created_at": row["created_at"],
+        "writer": row["writer"],
+        "signature": row["signature"],
+        "status": row["status"],
+        "gate_passed": bool(row["gate_passed"]),
+        "content": json.loads(row["content"]),
+        "changes": json.loads(row["changes"]) if row["changes"] else None,
+        "note": row["note"],
+    }
 
 
 def _feed(row: sqlite3.Row) -> Feed:

@@ -146,4 +146,37 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0004_briefs",
+        """
+        -- every version of every story's brief; the newest is the current one
+        CREATE TABLE briefs (
+            story_id    INTEGER NOT NULL REFERENCES stories(id),
+            version     INTEGER NOT NULL,
+            created_at  TEXT NOT NULL,
+            writer      TEXT NOT NULL,           -- extractive | llm:<model>
+            signature   TEXT NOT NULL,           -- what it was written from: articles, facts, writer
+            status      TEXT NOT NULL,           -- draft | needs_review | approved | published | rejected
+            gate_passed INTEGER NOT NULL,
+            content     TEXT NOT NULL,           -- JSON: the brief in the digest shape
+            changes     TEXT,                    -- JSON: what is new against the previous version
+            note        TEXT,                    -- e.g. why an LLM draft was not used
+            PRIMARY KEY (story_id, version)
+        );
+        CREATE INDEX briefs_status ON briefs(status);
+
+        -- the gate's verdict on every line of every version
+        CREATE TABLE brief_lines (
+            story_id  INTEGER NOT NULL,
+            version   INTEGER NOT NULL,
+            section   TEXT NOT NULL,             -- headline | dek | quick take | body | differences | quotes | timeline
+            position  INTEGER NOT NULL,
+            text      TEXT NOT NULL,
+            passed    INTEGER NOT NULL,
+            reasons   TEXT NOT NULL,             -- JSON list
+            PRIMARY KEY (story_id, version, section, position),
+            FOREIGN KEY (story_id, version) REFERENCES briefs(story_id, version) ON DELETE CASCADE
+        );
+        """,
+    ),
 ]

@@ -1,0 +1,1 @@
+"""Writing cited briefs of news stories."""

@@ -1,0 +1,126 @@
+"""What a brief is made of: lines of text, each with its citations and evidence.
+
+Every line a brief shows — headline, dek, Quick Take bullet, body sentence, "where
+sources differ" line, quote, timeline entry — is a :class:`Line`: its text, the
+articles it cites, and for each citation the exact span of the article that
+supports it (``text[start:end]`` of the stored body, or of the title or dek when
+``field`` says so). The gate (:mod:`.gate`) writes its verdict into ``gate``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+FIELDS = ("text", "title", "dek")
+
+
+@dataclass(slots=True)
+class Evidence:
+    article: str
+    start: int
+    end: int
+    text: str
+    field: str = "text"  # which part of the article: its body ("text"), "title" or "dek"
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {"article": self.article, "start": self.start, "end": self.end, "text": self.text}
+        if self.field != "text":
+            out["field"] = self.field
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Evidence":
+        return cls(data["article"], int(data["start"]), int(data["end"]), data["text"], data.get("field", "text"))
+
+
+@dataclass(slots=True)
+class Verdict:
+    passed: bool
+    reasons: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"passed": self.passed, "reasons": list(self.reasons)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "Verdict | None":
+        return cls(bool(data["passed"]), list(data.get("reasons", []))) if data else None
+
+
+@dataclass(slots=True)
+class Line:
+    """One line of a brief and what it rests on.
+
+    ``consensus`` marks a line presented as agreed by independent sources; ``label``
+    is the marker shown beside a line ("reported by one outlet"), never gated as a
+    claim; ``prose`` lines (bullets, body, dek, timeline) must be supported by each
+    cited article as a whole, while template lines (differences, quotes) are checked
+    figure by figure and word by word.
+    """
+
+    text: str
+    citations: list[str]
+    evidence: list[Evidence]
+    consensus: bool = False
+    label: str | None = None
+    prose: bool = True
+    gate: Verdict | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "text": self.text,
+            "citations": list(self.citations),
+            "evidence": [e.as_dict() | {"gate": self._evidence_gate(e)} for e in self.evidence],
+            "consensus": self.consensus,
+        }
+        if self.label:
+            out["label"] = self.label
+        out["gate"] = self.gate.as_dict() if self.gate else None
+        return out
+
+    def _evidence_gate(self, evidence: Evidence) -> str:
+        """Per citation: "passed", or "failed" when a reason names this article."""
+        if self.gate is None:
+            return "unchecked"
+        return "failed" if any(evidence.article in r for r in self.gate.reasons) else "passed"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, prose: bool = True) -> "Line":
+        return cls(
+            text=data["text"],
+            citations=[str(c) for c in data.get("citations", [])],
+            evidence=[Evidence.from_dict(e) for e in data.get("evidence", [])],
+            consensus=bool(data.get("consensus", False)),
+            label=data.get("label"),
+            prose=prose,
+            gate=Verdict.from_dict(data.get("gate")),
+        )
+
+
+@dataclass(slots=True)
+class Source:
+    """An article as the brief shows it."""
+
+    id: str
+    title: str
+    text: str
+    origin: str
+    source: str | None = None
+    url: str | None = None
+    published: datetime | None = None
+    dek: str | None = None
+    level: str | None = None  # original | copy | near-duplicate | rewrite
+
+    def field_text(self, name: str) -> str:
+        return {"text": self.text, "title": self.title or "", "dek": self.dek or ""}.get(name, "")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "source": self.source,
+            "url": self.url,
+            "published": self.published.isoformat() if self.published else None,
+            "origin": self.origin,
+        }

@@ -1,0 +1,762 @@
+"""The default writer: extractive and compositional, so it cannot invent anything.
+
+Every line is either a source sentence (whole, or with a leading phrase cut away)
+or a template filled with spans of the sources (conflict sides, quotes with their
+speakers, dated clauses). What it chooses:
+
+* **Sentences** are candidates when they read as prose (6-70 words, a capital
+  first, a full stop last, no credit line). A sentence's vector is the mean of its
+  clauses' vectors, which the reconciler has already computed and stored.
+* **Centrality** is the cosine of a sentence to the story's centre: the mean of
+  one centre per independent origin, so a report retold by five outlets weighs
+  what one report weighs. **Lead** is the position prior 1/(1 + k) of the k-th
+  candidate of its article (news puts what matters first). **Agreement** is the
+  share of the other origins whose claims this sentence carries (reconciliation).
+* **Body** — maximal marginal relevance: the next sentence maximises
+  ``relevance - redundancy * max cosine to the chosen ones``, where relevance is
+  ``centrality + lead_weight * lead + agreement_weight * agreement`` discounted by
+  ``balance`` for each sentence already taken from the same origin; sentences
+  until the word budget is met, shown in reading order.
+* **Quick Take** — claims agreed by at least two independent origins first (most
+  origins, then relevance), then the most relevant single-origin claims, labelled
+  "reported by one outlet"; each bullet is the member sentence that passes the
+  gate with every citation, never one sentence twice, nothing near-redundant.
+* **Headline** — the title closest to the story's centre that fits 90 characters;
+  **dek** — a dek of the sources, else the most relevant lead sentence.
+* **Where sources differ**, **quotes** and **timeline** are composed from the
+  reconciled conflicts, quote variants and dated clauses.
+
+The weights are chosen on NeuS *train* (2,452 stories of three outlets each),
+never on the corpora the evaluation reports; see :class:`WriterParams`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable
+
+import numpy as np
+
+from ..facts.model import ArticleFacts, Statement
+from ..facts.reconcile import CREDIT
+from .gate import Gate, numbers_in
+from .model import Evidence, Line, Source
+
+HEADLINE_CHARS = 90
+SINGLE_LABEL = "reported by one outlet"
+PRONOUN_START = re.compile(r"^(he|she|they|it|this|that|these|those|his|her|their|its|we|i)\b", re.IGNORECASE)
+LEADING_PHRASE = re.compile(
+    r"^(?:(?:in|amid|amidst|despite|as|with|after|following|before|prior to|earlier|later|meanwhile|however|"
+    r"also|still|yet|now|but|and|so|at the same time|on|by|for|under|against)\b[^,;:\"“”]{0,90}?|"
+    r"however|meanwhile|moreover|still|instead|separately|elsewhere|in addition)\s*,\s+",
+    re.IGNORECASE,
+)
+JUNK = re.compile(r"https?://|www\.|@\w|\b(click|subscribe|sign up|newsletter|advertisement|copyright|all rights reserved)\b",
+                  re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class WriterParams:
+    """Weights of the extractive writer (chosen on NeuS train; see ``bench``/docs)."""
+
+    lead_weight: float = 0.3
+    agreement_weight: float = 0.1
+    detail_weight: float = 0.05  # Quick Take: bonus per figure (up to three) a sentence gives
+    same_topic: float = 0.5  # cosine from which a sentence of another article may support one (topic_similarity)
+    redundancy: float = 0.5
+    balance: float = 0.9  # relevance factor per sentence already taken from the same origin
+    min_gain: float = -1.0  # stop when the best remaining sentence scores below this (it mostly repeats)
+    duplicate: float = 0.85  # cosine above which a sentence repeats a chosen one and is skipped
+    body_words: int = 200  # the brief's body: whole sentences up to about this many words
+    min_words: int = 6
+    max_words: int = 70
+    bullets: int = 5
+    consensus_bullets: int = 4
+    bullet_max_words: int = 45
+    quotes: int = 4
+    timeline: int = 8
+
+
+@dataclass(slots=True)
+class Candidate:
+    article: str
+    index: int  # sentence number in the article
+    rank: int  # candidate number in the article (0 = lead)
+    start: int
+    end: int
+    text: str
+    words: int
+    origin: str
+    vector: np.ndarray
+    relevance: float = 0.0
+    centrality: float = 0.0
+    agreement: float = 0.0
+
+
+@dataclass
+class Material:
+    """What a brief is written from: one story's articles, facts and reconciliation."""
+
+    story_id: Any
+    sources: dict[str, Source]  # in story order
+    facts: dict[str, ArticleFacts]
+    reconciled: dict[str, Any]
+    statement_vectors: dict[str, np.ndarray]  # per article, one row per statement (facts order)
+
+
+@dataclass
+class Draft:
+    headline: Line
+    dek: Line
+    quick_take: list[Line]
+    body: list[Line]
+    differences: list[dict[str, Any]] = field(default_factory=list)
+    quotes: list[dict[str, Any]] = field(default_factory=list)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+
+    def lines(self) -> list[tuple[str, list[Line]]]:
+        """Every gated line, by section."""
+        return [
+            ("headline", [self.headline]),
+            ("dek", [self.dek]),
+            ("quick take", self.quick_take),
+            ("body", self.body),
+            ("differences", [d["line"] for d in self.differences]),
+            ("quotes", [q["line"] for q in self.quotes]),
+            ("timeline", [t["line"] for t in self.timeline]),
+        ]
+
+
+def is_candidate(text: str, params: WriterParams) -> bool:
+    words = len(text.split())
+    if not params.min_words <= words <= params.max_words:
+        return False
+    if not text[0].isupper() and text[0] not in "\"“‘'":
+        return False
+    if text.rstrip()[-1] not in ".!\"”’'":
+        return False
+    return not (CREDIT.match(text) or JUNK.search(text))
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = float(np.linalg.norm(v))
+    return v / n if n else v
+
+
+class ExtractiveWriter:
+    def __init__(self, embed: Callable[[list[str]], np.ndarray], gate: Gate | None = None,
+                 params: WriterParams | None = None) -> None:
+        self.embed = embed
+        self.params = params or WriterParams()
+        self.gate = gate
+
+    # -------------------------------------------------------------- candidates
+
+    def candidates(self, material: Material) -> list[Candidate]:
+        """Prose sentences of every article, with vectors from their clauses, relevance and agreement."""
+        out: list[Candidate] = []
+        for aid, source in material.sources.items():
+            facts = material.facts.get(aid)
+            if facts is None:
+                continue
+            vectors = material.statement_vectors.get(aid)
+            by_sentence: dict[int, list[int]] = {}
+            for k, st in enumerate(facts.statements):
+                by_sentence.setdefault(st.sentence, []).append(k)
+            rank = 0
+            for i, s in enumerate(facts.sentences):
+                rows = by_sentence.get(i)
+                if not rows or vectors is None or len(vectors) != len(facts.statements):
+                    continue
+                if not is_candidate(s.text, self.params):
+                    continue
+                weights = np.array([facts.statements[k].end - facts.statements[k].start for k in rows], np.float32)
+                vec = _unit((vectors[rows] * weights[:, None]).sum(axis=0))
+                out.append(Candidate(aid, i, rank, s.start, s.end, s.text, len(s.text.split()), source.origin, vec))
+                rank += 1
+        if not out:
+            return out
+        self._score(out, material)
+        return out
+
+    def _score(self, cands: list[Candidate], material: Material) -> None:
+        matrix = np.vstack([c.vector for c in cands])
+        centres = []
+        for origin in dict.fromkeys(c.origin for c in cands):
+            idx = [k for k, c in enumerate(cands) if c.origin == origin]
+            centres.append(_unit(matrix[idx].mean(axis=0)))
+        centre = _unit(np.mean(centres, axis=0))
+        centrality = matrix @ centre
+        origins = {c.origin for c in cands}
+        others = max(1, len(origins) - 1)
+        agreed = self._agreement(material)
+        p = self.params
+        for c, cen in zip(cands, centrality):
+            c.agreement = len(agreed.get((c.article, c.index), set()) - {c.origin}) / others
+            c.centrality = float(cen)
+            c.relevance = c.centrality + p.lead_weight / (1 + c.rank) + p.agreement_weight * c.agreement
+
+    @staticmethod
+    def _agreement(material: Material) -> dict[tuple[str, int], set[str]]:
+        """Per sentence, the origins of the articles that tell one of its claims."""
+        sentence_of = _sentence_locator(material.facts)
+        out: dict[tuple[str, int], set[str]] = {}
+        for claim in material.reconciled.get("claims", []):
+            origins = {material.sources[a].origin for a in claim["articles"] if a in material.sources}
+            for e in claim["evidence"]:
+                key = (e["article"], sentence_of(e["article"], e["start"]))
+                out.setdefault(key, set()).update(origins)
+        return out
+
+    # -------------------------------------------------------------- body
+
+    def select(self, cands: list[Candidate], words: int) -> list[Candidate]:
+        """Maximal marginal relevance, balanced across origins, until ``words`` are reached."""
+        p = self.params
+        if not cands:
+            return []
+        matrix = np.vstack([c.vector for c in cands])
+        chosen: list[int] = []
+        taken: dict[str, int] = {}
+        total = 0
+        max_sim = np.full(len(cands), -1.0, dtype=np.float32)
+        relevance = np.array([c.relevance for c in cands], dtype=np.float32)
+        available = np.ones(len(cands), dtype=bool)
+        while total < words and available.any():
+            factor = np.array([p.balance ** taken.get(c.origin, 0) for c in cands], dtype=np.float32)
+            score = relevance * factor - p.redundancy * np.maximum(max_sim, 0)
+            score[~available] = -np.inf
+            best = int(np.argmax(score))
+            if chosen and score[best] < p.min_gain:
+                break  # what is left mostly repeats what is chosen
+            available[best] = False
+            if max_sim[best] >= p.duplicate:
+                continue
+            chosen.append(best)
+            taken[cands[best].origin] = taken.get(cands[best].origin, 0) + 1
+            total += cands[best].words
+            max_sim = np.maximum(max_sim, matrix @ matrix[best])
+        return [cands[k] for k in chosen]
+
+    def body(self, material: Material, cands: list[Candidate], words: int | None = None) -> list[Line]:
+        """Body sentences (whole source sentences) in reading order, each cited to its article.
+
+        Sentences that carry a figure or an order of events sources dispute are left to
+        "where sources differ", which gives every side."""
+        budget = words or self.params.body_words
+        disputed = _disputed_figures(material.reconciled) | _disputed_spans(material.reconciled)
+        if disputed:
+            cands = [c for c in cands if not any(a == c.article and c.start <= x < c.end for a, x in disputed)]
+        picked = self.select(cands, budget)
+        # keep whole sentences: drop the last one if it overshoots the budget by more than half of it
+        while len(picked) > 1 and sum(c.words for c in picked) - budget > picked[-1].words / 2:
+            picked.pop()
+        order = {aid: k for k, aid in enumerate(material.sources)}
+        first = picked[:1]
+        rest = sorted(picked[1:], key=lambda c: (c.rank, order.get(c.article, 0)))
+        return [self.sentence_line(c) for c in first + rest]
+
+    @staticmethod
+    def sentence_line(c: Candidate) -> Line:
+        return Line(c.text, [c.article], [Evidence(c.article, c.start, c.end, c.text)])
+
+    # -------------------------------------------------------------- headline and dek
+
+    def headline(self, material: Material, cands: list[Candidate]) -> Line:
+        sources = [s for s in material.sources.values() if s.title]
+        if not sources:
+            best = max(cands, key=lambda c: c.relevance) if cands else None
+            if best is None:
+                return Line("", [], [])
+            text = _shorten(best.text, HEADLINE_CHARS)
+            return Line(text, [best.article], [Evidence(best.article, best.start, best.start + len(text), text)])
+        titles = [_clean_title(s) for s in sources]
+        vectors = self.embed(titles)
+        centre = _unit(np.vstack([c.vector for c in cands]).mean(axis=0)) if cands else vectors.mean(axis=0)
+        ranked = sorted(range(len(sources)), key=lambda k: (len(titles[k]) > HEADLINE_CHARS, -float(vectors[k] @ centre)))
+        k = ranked[0]
+        title = titles[k] if len(titles[k]) <= HEADLINE_CHARS else _shorten(titles[k], HEADLINE_CHARS)
+        start = sources[k].title.find(title)
+        return Line(title, [sources[k].id], [Evidence(sources[k].id, start, start + len(title), title, "title")])
+
+    def dek(self, material: Material, cands: list[Candidate], headline: Line) -> Line:
+        deks = [s for s in material.sources.values() if s.dek and 5 <= len(s.dek.split()) <= 45]
+        if deks:
+            own = [s for s in deks if s.id in headline.citations]
+            s = (own or deks)[0]
+            return Line(s.dek, [s.id], [Evidence(s.id, 0, len(s.dek), s.dek, "dek")])
+        leads = [c for c in cands if c.words <= 40] or cands
+        if not leads:
+            return Line("", [], [])
+        best = max(leads, key=lambda c: c.relevance + (0.2 if c.rank == 0 else 0.0))
+        return self.sentence_line(best)
+
+    # -------------------------------------------------------------- quick take
+
+    def quick_take(self, material: Material, cands: list[Candidate]) -> list[Line]:
+        """Agreed facts first (sentences whose claims other origins tell, and quotes several origins
+        carry in the same words), then single-origin facts, each bullet passing the gate."""
+        p = self.params
+        links = _sentence_links(material)
+        by_key = {(c.article, c.index): c for c in cands}
+        disputed = _disputed_spans(material.reconciled)
+        figures = _disputed_figures(material.reconciled)
+        options: list[tuple[float, bool, Callable[[], Line | None], set, np.ndarray, set]] = []
+        supporters = self.supporters(material, cands, links)
+        sentence_of = _sentence_locator(material.facts)
+        for c, others in zip(cands, supporters):
+            if any(a == c.article and c.start <= x < c.end for a, x in figures):
+                continue  # a figure sources dispute: told under "where sources differ"
+            support = links.get((c.article, c.index), {})
+            origins = {c.origin} | {material.sources[a].origin for a in others}
+            consensus = len(origins) >= 2
+            # agreement counts the origins reconciliation found telling its claims, not mere look-alikes
+            told = {material.sources[a].origin for a in support if a != "claims" and a in material.sources}
+            agreed = len(told - {c.origin})
+            articles = 1 + sum(1 for a in support if a not in ("claims", c.article))
+            figures_told = min(3, len(numbers_in(c.text)))
+            score = c.centrality + p.agreement_weight * agreed + 0.05 * (articles - 1) + p.detail_weight * figures_told
+            if any(a == c.article and c.start <= x < c.end for a, x in disputed):
+                score -= p.agreement_weight  # its timing is disputed: what sources agree on comes first
+            claims = set(support.get("claims", set()))
+
+            def make(c=c, others=others, consensus=consensus) -> Line | None:
+                return self._bullet(material, c, others, consensus, disputed)
+
+            options.append((score, consensus, make, {(c.article, c.index)}, c.vector, claims))
+        for q in self._quote_bullets(material, by_key):
+            options.append(q)
+
+        chosen: list[Line] = []
+        used: set = set()
+        used_claims: set = set()
+        vectors: list[np.ndarray] = []
+
+        def take(pool, limit: int, want: bool) -> None:
+            for _, _, make, keys, vec, claims in sorted(pool, key=lambda o: -o[0]):
+                if len(chosen) >= limit:
+                    return
+                if keys & used or (claims and len(claims & used_claims) * 2 > len(claims)):
+                    continue
+                if any(float(vec @ v) >= p.duplicate for v in vectors):
+                    continue
+                line = make()
+                if line is None or not self._passes(line) or line.consensus != want:
+                    continue
+                chosen.append(line)
+                vectors.append(vec)
+                used.update(keys)
+                # a sentence that backs a chosen bullet would repeat it
+                used.update((e.article, sentence_of(e.article, e.start)) for e in line.evidence if e.field == "text")
+                used_claims.update(claims)
+
+        take([o for o in options if o[1]], p.consensus_bullets, True)
+        # single-origin facts; a sentence other origins tell too, but not in words the gate accepts as
+        # agreed, is not "reported by one outlet" either, so it waits for the body
+        take([o for o in options if not o[1]], p.bullets, False)
+        return chosen
+
+    def supporters(self, material: Material, cands: list[Candidate], links: dict) -> list[dict[str, set[int]]]:
+        """Per candidate, the sentences of other articles that may support it: those telling one of its
+        claims, and up to three per article alike as a whole (cosine at least ``same_topic``)."""
+        matrix = np.vstack([x.vector for x in cands]) if cands else np.zeros((0, 1), np.float32)
+        sims = matrix @ matrix.T
+        out = []
+        for n, c in enumerate(cands):
+            support = links.get((c.article, c.index), {})
+            others = {a: set(ks) for a, ks in support.items() if a != c.article and a in material.sources}
+            for m in np.argsort(-sims[n])[:12]:
+                x = cands[int(m)]
+                if x.article != c.article and sims[n, m] >= self.params.same_topic and len(others.get(x.article, ())) < 3:
+                    others.setdefault(x.article, set()).add(x.index)
+            out.append(others)
+        return out
+
+    def _quote_bullets(self, material: Material, by_key: dict) -> list[tuple]:
+        """A quote several origins carry in the same words: the speaker and the words they share."""
+        out = []
+        origins = {aid: s.origin for aid, s in material.sources.items()}
+        sentence_of = _sentence_locator(material.facts)
+        for q in material.reconciled.get("quotes", []):
+            variants = q.get("variants") or []
+            if not q.get("speaker") or len({origins.get(a) for a in q["articles"]}) < 2:
+                continue
+            best = None
+            for i, a in enumerate(variants):
+                for b in variants[i + 1:]:
+                    if {origins.get(x) for x in a["articles"]} & {origins.get(x) for x in b["articles"]}:
+                        continue
+                    run = _common_run(a["evidence"][0]["text"], b["evidence"][0]["text"])
+                    if run and (best is None or run[0] > best[0][0]):
+                        best = (run, a, b)
+            if best is None or best[0][0] < 4:
+                continue
+            (_, (a0, a1), (b0, b1)), a, b = best
+            ea, eb = a["evidence"][0], b["evidence"][0]
+            words = ea["text"][a0:a1]
+            evidence = [
+                Evidence(ea["article"], ea["start"] + a0, ea["start"] + a1, words),
+                Evidence(eb["article"], eb["start"] + b0, eb["start"] + b1, eb["text"][b0:b1]),
+            ]
+            speaker = q["speaker"]
+            for e in list(evidence):
+                evidence += self._speaker_evidence(material, e.article, e.start, speaker)
+            keys = {(e["article"], sentence_of(e["article"], e["start"])) for v in variants for e in v["evidence"]}
+            members = [by_key[k] for k in keys if k in by_key]
+            if not members:
+                continue
+            # words several origins quote alike are a key fact: weighed like two figures
+            score = max(c.centrality for c in members) + self.params.agreement_weight + 2 * self.params.detail_weight
+            vec = _unit(np.mean([c.vector for c in members], axis=0))
+            text = f"{speaker} said: “{words.strip(' ,.;')}”."
+            line = Line(text, list(dict.fromkeys(e.article for e in evidence)), _dedupe(evidence),
+                        consensus=True, prose=False)
+            out.append((score, True, lambda line=line: line, keys, vec, set()))
+        return out
+
+    @staticmethod
+    def _speaker_evidence(material: Material, article: str, char: int, speaker: str) -> list[Evidence]:
+        """Where ``article`` names ``speaker``: the quote's attribution and the fullest mention of the name."""
+        facts = material.facts[article]
+        text = material.sources[article].text
+        out = []
+        for q in facts.quotes:
+            if q.start <= char < q.end and q.speaker_start is not None and q.speaker_end is not None:
+                out.append(Evidence(article, q.speaker_start, q.speaker_end, text[q.speaker_start:q.speaker_end]))
+        full = [m for m in facts.mentions if m.label == "person" and m.text == speaker]
+        if full:
+            m = full[0]
+            out.append(Evidence(article, m.start, m.end, text[m.start:m.end]))
+        return out
+
+    def _bullet(self, material: Material, own: Candidate, others: dict[str, set[int]], consensus: bool,
+                disputed: set[tuple[str, int]]) -> Line | None:
+        """A bullet told in ``own``'s words, citing the sentences of other articles that tell its claims."""
+        if PRONOUN_START.match(own.text) or own.words > self.params.bullet_max_words:
+            return None
+        facts = material.facts[own.article]
+        start, text = _trim_lead(own.text, facts, own.start)
+        end = own.end
+        for t in facts.times:
+            if (own.article, t.start) not in disputed or not (start <= t.start < end):
+                continue
+            # a disputed order phrase ("before the talks began") is cut when it ends the sentence
+            tail = material.sources[own.article].text[t.end:end].strip()
+            head = material.sources[own.article].text[start:t.start].rstrip(" ,;")
+            if tail in {".", ""} and len(head.split()) >= 6:
+                end, text = start + len(head), head + "."
+            else:
+                return None
+        evidence = [Evidence(own.article, start, end, material.sources[own.article].text[start:end])]
+        for article, indices in others.items():
+            sentences = material.facts[article].sentences
+            for i in sorted(indices)[:3]:
+                sent = sentences[i]
+                evidence.append(Evidence(article, sent.start, sent.end, sent.text))
+        citations = list(dict.fromkeys(e.article for e in evidence))
+        label = None if consensus else SINGLE_LABEL
+        return Line(_capitalise(text), citations, evidence, consensus=consensus, label=label)
+
+    def _passes(self, line: Line) -> bool:
+        """Whether ``line`` passes the gate; a line failing only for some citations is kept without them
+        (a consensus line only while two origins remain)."""
+        if self.gate is None:
+            return True
+        if self.gate.check(line).passed:
+            return True
+        own = line.evidence[0].article
+        bad = {a for a in line.citations if a != own and any(a in r for r in line.gate.reasons)}
+        if not bad:
+            return False
+        line.citations = [a for a in line.citations if a not in bad]
+        line.evidence = [e for e in line.evidence if e.article not in bad]
+        if line.consensus and len({self.gate.sources[a].origin for a in line.citations}) < 2:
+            line.consensus, line.label = False, SINGLE_LABEL
+        return self.gate.check(line).passed
+
+    # -------------------------------------------------------------- differences, quotes, timeline
+
+    def differences(self, material: Material) -> list[dict[str, Any]]:
+        out = []
+        for conflict in material.reconciled.get("conflicts", []):
+            topic = conflict["topic"]
+            values = conflict["values"]
+            if conflict["kind"] == "quantity":
+                text = f"{_capitalise(topic)}: " + " vs ".join(v["value"] for v in values) + "."
+            else:
+                text = f"{_capitalise(topic)}: " + " or ".join(v["value"] for v in values) + "?"
+            evidence, citations = [], []
+            for v in values:
+                for e in v.get("context", []) + v["evidence"]:
+                    evidence.append(Evidence(e["article"], e["start"], e["end"], e["text"]))
+                citations += v["articles"]
+            line = Line(text, list(dict.fromkeys(citations)), _dedupe(evidence), prose=False)
+            out.append({
+                "topic": topic,
+                "kind": conflict["kind"],
+                "sides": [{"value": v["value"], "articles": v["articles"],
+                           "evidence": v.get("context", []) or v["evidence"]} for v in values],
+                "line": line,
+            })
+        return out
+
+    def quotes(self, material: Material) -> list[dict[str, Any]]:
+        quotes = [q for q in material.reconciled.get("quotes", []) if q.get("speaker")]
+        origins = {aid: s.origin for aid, s in material.sources.items()}
+        quotes.sort(key=lambda q: (-len({origins.get(a) for a in q["articles"]}), -len(q["articles"]),
+                                   -len(q["text"])))
+        out = []
+        for q in quotes[: self.params.quotes]:
+            main = q["variants"][0] if q.get("variants") else None
+            if main is None:
+                continue
+            evidence = [Evidence(e["article"], e["start"], e["end"], e["text"]) for e in main["evidence"]]
+            for e in list(evidence):
+                evidence += self._speaker_evidence(material, e.article, e.start, q["speaker"])
+            evidence = _dedupe(evidence)
+            text = f"{q['speaker']}: “{main['text'].strip().rstrip(',')}”"
+            line = Line(text, list(dict.fromkeys(e.article for e in evidence)), evidence, prose=False)
+            out.append({
+                "speaker": q["speaker"],
+                "text": main["text"],
+                "articles": q["articles"],
+                "variants": [{k: v[k] for k in ("text", "articles", "change", "diff") if k in v}
+                             for v in q["variants"][1:]],
+                "line": line,
+            })
+        return out
+
+    def timeline(self, material: Material, cands: list[Candidate]) -> list[dict[str, Any]]:
+        """Events with a date or a weekday, one entry per claim, in time order.
+
+        An entry is told by the sentence that dates it (a leading phrase cut unless it
+        holds the date), or by its clause when the sentence is long or opens with a
+        pronoun. Resolved dates come first, in order; weekdays told without a date
+        follow, in the order of the week they most likely belong to."""
+        relevance = {(c.article, c.index): c.relevance for c in cands}
+        events: dict[tuple, dict[str, Any]] = {}
+        claim_of = _claim_locator(material.reconciled)
+        for aid, facts in material.facts.items():
+            text = material.sources[aid].text
+            for t in facts.times:
+                if t.kind not in {"date", "weekday"}:
+                    continue
+                st = _statement_at(facts, t.start)
+                if st is None:
+                    continue
+                sentence = facts.sentences[st.sentence]
+                if t.kind == "date" and t.value is None and _weekday(t.text) is None:
+                    continue  # "in January": no day to place it on
+                start, told = _trim_lead(sentence.text, facts, sentence.start)
+                quality = 2
+                if start > t.start or PRONOUN_START.match(told) or len(told.split()) > self.params.bullet_max_words:
+                    told, quality = text[st.start:st.end], 1
+                    if st.subject:
+                        told = f"{st.subject} {told}"
+                    if PRONOUN_START.match(told):
+                        quality = 0
+                key = claim_of.get((aid, st.start), (aid, st.start))
+                entry = events.setdefault(key, {"when": t.text, "date": None, "weekday": _weekday(t.text),
+                                                "text": "", "quality": -1, "evidence": [], "score": 0.0})
+                if quality > entry["quality"]:
+                    entry["text"], entry["quality"] = _capitalise(told.rstrip(" ,;")), quality
+                if t.kind == "date" and t.value and entry["date"] is None:
+                    entry["date"], entry["when"] = t.value, t.text
+                entry["evidence"].append(Evidence(aid, sentence.start, sentence.end, sentence.text))
+                entry["score"] = max(entry["score"], relevance.get((aid, st.sentence), 0.0))
+        ranked = sorted((e for e in events.values() if e["quality"] > 0),
+                        key=lambda e: (-len({x.article for x in e["evidence"]}), -e["score"]))
+        entries, told_texts = [], set()
+        for e in ranked:  # a sentence with two dates is told once
+            if e["text"] not in told_texts and len(entries) < self.params.timeline:
+                told_texts.add(e["text"])
+                entries.append(e)
+        order = _weekday_order([e["weekday"] for e in entries if e["weekday"] is not None and e["date"] is None])
+        entries.sort(key=lambda e: (e["date"] or "9999", order.get(e["weekday"], 7)))
+        out = []
+        for e in entries:
+            evidence = _dedupe(e["evidence"])
+            line = Line(e["text"], list(dict.fromkeys(x.article for x in evidence)), evidence)
+            out.append({"when": e["when"], "date": e["date"], "line": line})
+        return out
+
+    # -------------------------------------------------------------- all of it
+
+    def write(self, material: Material) -> Draft:
+        cands = self.candidates(material)
+        headline = self.headline(material, cands)
+        draft = Draft(
+            headline=headline,
+            dek=self.dek(material, cands, headline),
+            quick_take=self.quick_take(material, cands),
+            body=self.body(material, cands),
+            differences=self.differences(material),
+            quotes=self.quotes(material),
+            timeline=self.timeline(material, cands),
+        )
+        if self.gate is not None:
+            self.gate.check_all([ln for _, lines in draft.lines() for ln in lines])
+        return draft
+
+
+# ------------------------------------------------------------------ helpers
+
+def _sentence_locator(facts: dict[str, ArticleFacts]) -> Callable[[str, int], int]:
+    starts = {aid: [s.start for s in f.sentences] for aid, f in facts.items()}
+
+    def locate(article: str, char: int) -> int:
+        from bisect import bisect_right
+
+        return max(0, bisect_right(starts.get(article, [0]), char) - 1)
+
+    return locate
+
+
+def _claim_locator(reconciled: dict[str, Any]) -> dict[tuple[str, int], tuple]:
+    out: dict[tuple[str, int], tuple] = {}
+    for k, claim in enumerate(reconciled.get("claims", [])):
+        for e in claim["evidence"]:
+            out.setdefault((e["article"], e["start"]), ("claim", k))
+    return out
+
+
+def _disputed_spans(reconciled: dict[str, Any]) -> set[tuple[str, int]]:
+    """(article, sentence start) of order phrases that a sequence conflict disputes."""
+    out = set()
+    for conflict in reconciled.get("conflicts", []):
+        if conflict["kind"] != "sequence":
+            continue
+        for v in conflict["values"]:
+            for e in v["evidence"]:
+                out.add((e["article"], e["start"]))
+    return out
+
+
+def _disputed_figures(reconciled: dict[str, Any]) -> set[tuple[str, int]]:
+    """(article, start) of every figure a quantity conflict disputes."""
+    return {
+        (e["article"], e["start"])
+        for conflict in reconciled.get("conflicts", []) if conflict["kind"] == "quantity"
+        for v in conflict["values"] for e in v["evidence"]
+    }
+
+
+def _statement_at(facts: ArticleFacts, char: int) -> Statement | None:
+    best = None
+    for st in facts.statements:
+        if st.start <= char < st.end and (best is None or st.end - st.start < best.end - best.start):
+            best = st
+    return best
+
+
+def _sentence_links(material: Material) -> dict[tuple[str, int], dict]:
+    """Per sentence (article, index): for each other article, its sentences that tell one of this
+    sentence's claims; under "claims", the numbers of those claims."""
+    sentence_of = _sentence_locator(material.facts)
+    out: dict[tuple[str, int], dict] = {}
+    for k, claim in enumerate(material.reconciled.get("claims", [])):
+        members = {(e["article"], sentence_of(e["article"], e["start"])) for e in claim["evidence"]}
+        for key in members:
+            links = out.setdefault(key, {"claims": set()})
+            links["claims"].add(k)
+            for article, index in members:
+                if article != key[0]:
+                    links.setdefault(article, set()).add(index)
+    return out
+
+
+_RUN_WORD = re.compile(r"[\w’']+")
+
+
+def _common_run(a: str, b: str) -> tuple[int, tuple[int, int], tuple[int, int]] | None:
+    """The longest run of words two texts share (case and apostrophes aside): its length in words and
+    its character span in each text."""
+    wa = [(m.start(), m.end(), m.group().lower().replace("’", "'")) for m in _RUN_WORD.finditer(a)]
+    wb = [(m.start(), m.end(), m.group().lower().replace("’", "'")) for m in _RUN_WORD.finditer(b)]
+    if not wa or not wb:
+        return None
+    import difflib
+
+    match = difflib.SequenceMatcher(None, [w for *_, w in wa], [w for *_, w in wb], autojunk=False).find_longest_match(
+        0, len(wa), 0, len(wb))
+    if match.size == 0:
+        return None
+    i, j, n = match.a, match.b, match.size
+    return n, (wa[i][0], wa[i + n - 1][1]), (wb[j][0], wb[j + n - 1][1])
+
+
+def _trim_lead(text: str, facts: ArticleFacts, start: int) -> tuple[int, str]:
+    """Cut a leading adverbial ("Following the meeting, ", "In a tense backdrop of conflict, ")
+    that names no one and holds no figure; returns the new start and text."""
+    m = LEADING_PHRASE.match(text)
+    if not m:
+        return start, text
+    phrase = text[: m.end()]
+    if re.search(r"\d", phrase) or any(
+        start <= mention.start < start + m.end() for mention in facts.mentions
+    ) and not any(t.kind == "order" and t.start == start for t in facts.times):
+        return start, text
+    rest = text[m.end():]
+    if len(rest.split()) < 6:
+        return start, text
+    return start + m.end(), rest
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+def _clean_title(source: Source) -> str:
+    title = " ".join(source.title.split())
+    if source.source:
+        m = re.match(rf"^(.*\S)\s+[-|–—:]\s+{re.escape(source.source)}\s*$", title, re.IGNORECASE)
+        if m:
+            return m.group(1)
+    return title
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    for mark in (": ", " - ", " – ", " — ", " | "):
+        head = text.split(mark)[0]
+        if 30 <= len(head) <= limit:
+            return head
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:-–— ")
+
+
+def _dedupe(evidence: list[Evidence]) -> list[Evidence]:
+    seen, out = set(), []
+    for e in evidence:
+        key = (e.article, e.field, e.start, e.end)
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
+
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def _weekday(text: str) -> int | None:
+    low = text.lower()
+    return next((k for k, d in enumerate(WEEKDAYS) if d in low), None)
+
+
+def _weekday_order(days: list[int]) -> dict[int, int]:
+    """Order weekday names told without a date: the week is taken to start after the longest gap
+    between the days mentioned (Sunday, Monday, Tuesday → Sunday first)."""
+    present = sorted(set(days))
+    if not present:
+        return {}
+    gaps = [((present[(k + 1) % len(present)] - d) % 7 or 7, k) for k, d in enumerate(present)]
+    _, k = max(gaps)
+    first = present[(k + 1) % len(present)]
+    return {d: (d - first) % 7 for d in present}
+
+
+def iso_date(value: date | None) -> str | None:
+    return value.isoformat() if value else None

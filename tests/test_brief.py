@@ -1,0 +1,334 @@
+"""Briefs of the seed story: what the Quick Take says, where sources differ, and a gate that catches lies."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+
+import pytest
+from conftest import SEEDS, need
+
+from newsdesk import pipeline
+from newsdesk.brief.desk import BriefDesk
+from newsdesk.brief.gate import Gate, numbers_in, quotes_in
+from newsdesk.brief.llm_writer import _evidence_for
+from newsdesk.brief.model import Evidence, Line
+from newsdesk.brief.render import markdown
+from newsdesk.facts import FactsStage
+from newsdesk.settings import load_settings
+from newsdesk.store import Store
+from newsdesk.stories import StoryDesk, make_embedder
+
+A000, A002, A004 = "000_8bbeadb7ac7fca71.txt", "002_176fb2ef09f34afc.txt", "004_0d8fb8fe25ed7548.txt"
+
+
+@pytest.fixture(scope="module")
+def embedder(tmp_path_factory):
+    return make_embedder(load_settings(env={}, model_cache_dir=str(tmp_path_factory.mktemp("models"))))
+
+
+def build(db, inputs, embedder):
+    settings = load_settings(env={}, db=str(db))
+    store = Store(db)
+    pipeline.ingest([str(i) for i in inputs], store, settings)
+    StoryDesk(store, settings, embedder).run()
+    FactsStage(store, processes=1).run()
+    return store, settings
+
+
+@pytest.fixture(scope="module")
+def seeds_brief(tmp_path_factory, embedder):
+    need(SEEDS)
+    store, settings = build(tmp_path_factory.mktemp("seeds") / "s.db", [SEEDS], embedder)
+    desk = BriefDesk(store, settings, embedder)
+    report = desk.run()
+    (story,) = store.list_stories()
+    material = desk.material(store.get_story(story["id"]))
+    yield store.latest_brief(story["id"]), report, desk, material
+    store.close()
+
+
+def _short(ids):
+    return sorted(i[:3] for i in ids)
+
+
+# ------------------------------------------------------------------ the seed story's brief
+
+
+def test_the_seed_story_gets_one_brief_that_passes_the_gate_and_waits_for_an_editor(seeds_brief):
+    brief, report, _, _ = seeds_brief
+    assert len(report.written) == 1 and report.written[0][1:] == (1, "draft")
+    content = brief["content"]
+    assert content["gate"] == {"passed": True, "reasons": []}
+    assert len(content["articles"]) == 3 and content["independent_origins"] == 2
+    assert len(content["headline"]) <= 90 and content["dek"].count(". ") == 0
+
+
+def test_the_quick_take_covers_the_story_agreed_facts_first_then_one_outlet_facts(seeds_brief):
+    bullets = seeds_brief[0]["content"]["quick_take"]
+    assert 3 <= len(bullets) <= 5
+    statuses = [b["status"] for b in bullets]
+    assert statuses == sorted(statuses)  # "consensus" before "single-source"
+    agreed = " ".join(b["text"] for b in bullets if b["status"] == "consensus")
+    assert "second" in agreed and "meeting" in agreed
+    assert "Witkoff" in agreed and "four" in agreed and "one" in agreed
+    assert "finish the job" in agreed
+    assert "Qatar" in agreed
+    for b in bullets:
+        if b["status"] == "consensus":
+            origins = {c[:3] for c in b["citations"]} - {"004"} | ({"002"} if A004 in b["citations"] else set())
+            assert "000" in origins and "002" in origins, b  # two independent origins each
+
+
+def test_the_ten_hostages_fact_is_labelled_as_reported_by_one_outlet(seeds_brief):
+    bullets = seeds_brief[0]["content"]["quick_take"]
+    (hostages,) = [b for b in bullets if "ten living hostages" in b["text"]]
+    assert hostages["status"] == "single-source" and hostages["label"] == "reported by one outlet"
+    assert _short(hostages["citations"]) == ["002", "004"]
+
+
+def test_where_sources_differ_gives_the_meeting_duration_with_each_side(seeds_brief):
+    differences = seeds_brief[0]["content"]["differences"]
+    (duration,) = [d for d in differences if d["kind"] == "quantity"]
+    sides = {side["value"]: _short(side["articles"]) for side in duration["sides"]}
+    assert sides == {"over an hour": ["000"], "approximately two hours": ["002", "004"]}
+    sequences = [d for d in differences if d["kind"] == "sequence"]
+    assert any("Qatari delegation" in d["topic"] for d in sequences)
+
+
+def test_every_line_cites_evidence_that_is_verbatim_in_the_article(seeds_brief):
+    content = seeds_brief[0]["content"]
+    store = seeds_brief[2].store
+    stored = {a: store.get_article(a) for a in (A000, A002, A004)}
+    lines = ([content["headline_source"], content["dek_source"]] + content["quick_take"] + content["body_sentences"]
+             + content["differences"] + content["quotes"] + content["timeline"])
+    for line in lines:
+        assert line["citations"], line
+        for e in line["evidence"]:
+            assert e["article"] in line["citations"]
+            article = stored[e["article"]]
+            held = {"text": article.text, "title": article.title, "dek": article.dek}[e.get("field", "text")]
+            assert e["text"] and held[e["start"]:e["end"]] == e["text"], e
+            assert e["gate"] == "passed"
+
+
+def test_the_body_is_a_short_non_redundant_read_from_both_origins(seeds_brief):
+    content = seeds_brief[0]["content"]
+    words = len(content["body"].split())
+    assert 120 <= words <= 250, words
+    cited = {c for s in content["body_sentences"] for c in s["citations"]}
+    assert A000 in cited and cited & {A002, A004}
+    texts = [s["text"] for s in content["body_sentences"]]
+    assert len(set(texts)) == len(texts)
+    # a disputed figure is told under "where sources differ", not as a plain fact
+    assert "two hours" not in content["body"] and "over an hour" not in content["body"]
+
+
+def test_quotes_keep_their_speaker_and_every_wording(seeds_brief):
+    quotes = {q["speaker"]: q for q in seeds_brief[0]["content"]["quotes"]}
+    netanyahu = quotes["Benjamin Netanyahu"]
+    assert _short(netanyahu["articles"]) == ["000", "002", "004"] and len(netanyahu["variants"]) == 2
+    assert "Majed Al-Ansari" in quotes
+
+
+def test_the_timeline_puts_sunday_before_monday_before_tuesday(seeds_brief):
+    timeline = seeds_brief[0]["content"]["timeline"]
+    days = [t["when"].split()[0] for t in timeline if t["when"].split()[0] in ("Sunday", "Monday", "Tuesday")]
+    assert days and days == sorted(days, key=["Sunday", "Monday", "Tuesday"].index)
+
+
+def test_markdown_shows_the_brief_with_numbered_sources(seeds_brief):
+    text = markdown(seeds_brief[0]["content"])
+    assert text.startswith("# ") and "## Quick Take" in text and "## Where sources differ" in text
+    assert "*(reported by one outlet)*" in text and "[1]" in text and "## Sources" in text
+
+
+# ------------------------------------------------------------------ versions
+
+
+def test_a_story_that_gains_an_article_gets_a_new_version_with_whats_new(tmp_path, embedder):
+    need(SEEDS)
+    store, settings = build(tmp_path / "v.db", [SEEDS / A000, SEEDS / A002], embedder)
+    desk = BriefDesk(store, settings, embedder)
+    assert [w[1] for w in desk.run().written] == [1]
+    again = desk.run()
+    assert again.written == [] and again.unchanged == 1  # nothing changed, no new version
+    pipeline.ingest([str(SEEDS / A004)], store, settings)
+    StoryDesk(store, settings, embedder).run()
+    FactsStage(store, processes=1).run()
+    written = desk.run().written
+    assert [w[1] for w in written] == [2]
+    story_id = written[0][0]
+    versions = store.brief_versions(story_id)
+    assert [v["version"] for v in versions] == [1, 2]
+    new = versions[1]["changes"]
+    assert [s["id"] for s in new["new_sources"]] == [A004]
+    assert "1 new source" in new["summary"]
+    assert versions[0]["content"]["headline"]  # the old version is kept as it was
+    store.close()
+
+
+# ------------------------------------------------------------------ the gate
+
+
+def _gate(seeds_brief):
+    _, _, desk, material = seeds_brief
+    return desk.gate_for(material), material
+
+
+def _bullet(seeds_brief, needle):
+    content = seeds_brief[0]["content"]
+    (b,) = [b for b in content["quick_take"] if needle in b["text"]]
+    return Line.from_dict(copy.deepcopy(b))
+
+
+def test_the_gate_passes_the_brief_as_written(seeds_brief):
+    gate, _ = _gate(seeds_brief)
+    for b in seeds_brief[0]["content"]["quick_take"]:
+        assert gate.check(Line.from_dict(b)).passed
+
+
+@pytest.mark.parametrize("needle,old,new", [
+    ("ten living hostages", "ten living", "twelve living"),
+    ("ten living hostages", "nine", "19"),
+    ("Witkoff", "four", "five"),
+])
+def test_the_gate_catches_a_changed_number(seeds_brief, needle, old, new):
+    gate, _ = _gate(seeds_brief)
+    line = _bullet(seeds_brief, needle)
+    line.text = line.text.replace(old, new, 1)
+    verdict = gate.check(line)
+    assert not verdict.passed and any("number" in r for r in verdict.reasons), verdict
+
+
+@pytest.mark.parametrize("old,new", [("Witkoff", "Kushner"), ("Witkoff", "Vance")])
+def test_the_gate_catches_a_swapped_name(seeds_brief, old, new):
+    gate, _ = _gate(seeds_brief)
+    line = _bullet(seeds_brief, "Witkoff")
+    line.text = line.text.replace(old, new)
+    verdict = gate.check(line)
+    assert not verdict.passed, verdict
+    if new == "Kushner":  # a name no article gives
+        assert any(new in r for r in verdict.reasons), verdict
+
+
+def test_the_gate_catches_an_invented_quote(seeds_brief):
+    gate, _ = _gate(seeds_brief)
+    line = _bullet(seeds_brief, "finish the job")
+    line.text = line.text.replace("finish the job", "finish the job within days")
+    verdict = gate.check(line)
+    assert not verdict.passed and any("quote" in r for r in verdict.reasons), verdict
+    line = _bullet(seeds_brief, "ten living hostages")
+    line.text += " A mediator called it “the deal of the century”."
+    assert not gate.check(line).passed
+
+
+def test_the_gate_catches_a_citation_to_the_wrong_article(seeds_brief):
+    gate, material = _gate(seeds_brief)
+    # the citation moved, its evidence left as it was
+    line = _bullet(seeds_brief, "ten living hostages")
+    line.citations = [A000 if c == A004 else c for c in line.citations]
+    assert not gate.check(line).passed
+    # the citation and its evidence moved to the same place in another article
+    line = _bullet(seeds_brief, "ten living hostages")
+    for e in line.evidence:
+        if e.article == A002:
+            e.article = A000
+    line.citations = [A000 if c == A002 else c for c in line.citations]
+    assert not gate.check(line).passed
+    # the citation moved and honest evidence looked up in the wrong article
+    line = _bullet(seeds_brief, "ten living hostages")
+    line.citations = [A000]
+    line.evidence = _evidence_for(material, A000, line.text, gate.embed)
+    verdict = gate.check(line)
+    assert not verdict.passed and any("ten" in r or "does not say" in r for r in verdict.reasons), verdict
+
+
+def test_the_gate_catches_a_single_origin_fact_presented_as_consensus(seeds_brief):
+    gate, material = _gate(seeds_brief)
+    line = _bullet(seeds_brief, "ten living hostages")
+    line.consensus, line.label = True, None
+    verdict = gate.check(line)
+    assert not verdict.passed and any("independent origin" in r for r in verdict.reasons), verdict
+    # with a citation of the other origin added, the figures are still only in one
+    line.citations.append(A000)
+    line.evidence += _evidence_for(material, A000, line.text, gate.embed)
+    verdict = gate.check(line)
+    assert not verdict.passed, verdict
+
+
+def test_the_gate_needs_a_citation_and_evidence_that_is_in_the_article(seeds_brief):
+    gate, _ = _gate(seeds_brief)
+    line = _bullet(seeds_brief, "ten living hostages")
+    assert gate.check(Line(line.text, [], [])).reasons == ["no citation"]
+    line.evidence[0] = Evidence(line.evidence[0].article, line.evidence[0].start + 1, line.evidence[0].end,
+                                line.evidence[0].text)
+    assert any("is not what the article says" in r for r in gate.check(line).reasons)
+
+
+def test_every_kind_of_injected_hallucination_in_every_bullet_is_caught(seeds_brief):
+    """All five kinds, injected into each bullet where they apply: the gate catches 100 %."""
+    gate, material = _gate(seeds_brief)
+    injected = caught = 0
+    for b in seeds_brief[0]["content"]["quick_take"]:
+        variants = []
+        numbers = numbers_in(b["text"])
+        if numbers:
+            surface = numbers[0][0]
+            variants.append(b["text"].replace(surface, "7,777", 1))
+        names = [w for w in re.findall(r"\b[A-Z][a-z]{3,}\b", b["text"]) if w not in ("While", "The", "When")]
+        if names:
+            variants.append(b["text"].replace(names[-1], "Borrell"))
+        variants.append(b["text"].rstrip(".") + ", adding: “we will never negotiate”.")
+        for text in variants:
+            line = Line.from_dict(copy.deepcopy(b))
+            line.text = text
+            injected += 1
+            caught += not gate.check(line).passed
+        wrong = Line.from_dict(copy.deepcopy(b))
+        others = [a for a in material.sources if a not in wrong.citations]
+        if others:
+            wrong.citations = [others[0]]
+            wrong.evidence = [Evidence(others[0], e.start, e.end, e.text) for e in wrong.evidence[:1]]
+            injected += 1
+            caught += not gate.check(wrong).passed
+        if b["status"] == "single-source":
+            fake = Line.from_dict(copy.deepcopy(b))
+            fake.consensus = True
+            injected += 1
+            caught += not gate.check(fake).passed
+    assert injected >= 15 and caught == injected
+
+
+# ------------------------------------------------------------------ the gate's readers
+
+
+def test_numbers_are_read_in_digits_and_words():
+    found = {(v, k) for _, v, k in numbers_in("ten hostages, 1.2 million people, twenty-five boats, a 60-day truce, "
+                                              "the third visit, 3bn dollars, 57,500 dead")}
+    assert found == {(10, "cardinal"), (1.2e6, "cardinal"), (25, "cardinal"), (60, "cardinal"), (3, "ordinal"),
+                     (3e9, "cardinal"), (57500, "cardinal")}
+
+
+def test_quotes_are_read_in_every_quote_style_but_apostrophes_are_not_quotes():
+    found = set(quotes_in("He said “we are close” and 'going very well' but «non», while Hamas' men and Trump's aides"))
+    assert found == {"we are close", "going very well", "non"}
+
+
+def test_a_line_in_the_words_of_the_evidence_passes_without_an_embedder():
+    from newsdesk.brief.model import Source
+
+    text = "The mayor, Ana Ruiz, said 12 buses will run on Sunday."
+    sources = {"a": Source("a", "t", text, "a")}
+    gate = Gate(sources)
+    assert gate.check(Line("Ana Ruiz said 12 buses will run.", ["a"], [Evidence("a", 0, len(text), text)])).passed
+    verdict = gate.check(Line("Ana Ruiz said 14 buses will run.", ["a"], [Evidence("a", 0, len(text), text)]))
+    assert verdict.reasons == ["number '14' is not in the cited evidence"]
+
+
+def test_the_stored_verdicts_list_each_failing_line(seeds_brief):
+    brief = seeds_brief[0]
+    store = seeds_brief[2].store
+    assert store.failed_brief_lines(brief["story_id"], brief["version"]) == []
+    assert json.loads(json.dumps(brief["content"]))["quick_take"][0]["gate"]["passed"] is True
