@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -195,6 +196,7 @@ class Gate:
         self.sources = sources
         self._embed = embed
         self._vectors: dict[str, np.ndarray] = {}
+        self._docs: dict[str, Any] = {}  # parsed lines, by text
         self.support = support
         self.agree = agree
         self._nlp = nlp
@@ -225,7 +227,10 @@ class Gate:
 
     def check_all(self, lines: Sequence[Line]) -> list[Verdict]:
         """Verdicts for ``lines`` (also written into each line's ``gate``)."""
-        docs = list(self.nlp.pipe([line.text for line in lines], batch_size=32)) if lines else []
+        missing = [t for t in dict.fromkeys(line.text for line in lines) if t not in self._docs]
+        for text, doc in zip(missing, self.nlp.pipe(missing, batch_size=32)):
+            self._docs[text] = doc
+        docs = [self._docs[line.text] for line in lines]
         verdicts = []
         spans = self._span_support(lines)
         for k, (line, doc) in enumerate(zip(lines, docs)):
