@@ -15,11 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-import numpy as np
-
 from ..facts import FACTS_VERSION, FactsStage
-from ..facts.reconcile import Reconciler
-from ..facts.story import params_from
+from ..facts.story import reconcile
 from ..settings import Settings
 from .gate import Gate, summary
 from .model import Source, Verdict
@@ -51,20 +48,10 @@ def load_material(store, settings: Settings, story: dict[str, Any], embed: Calla
         a = store.get_article(aid)
         sources[aid] = Source(aid, a.title or "", a.text, origins.get(aid, aid), a.source, a.url, a.published, a.dek,
                               levels.get(aid))
-    stored = {
-        aid: np.frombuffer(blob, dtype=np.float32).reshape(rows, -1)
-        for aid, (rows, blob) in store.statement_vectors(ids, model_version).items() if rows
-    }
-    reconciler = Reconciler(embed, params_from(settings))
-    reconciled = reconciler.run(
-        facts, {a: s.origin for a, s in sources.items()}, {a: s.text for a, s in sources.items()}, stored,
-        {a: s.published for a, s in sources.items()},
+    reconciled, vectors = reconcile(
+        store, settings, facts, {a: s.origin for a, s in sources.items()}, {a: s.text for a, s in sources.items()},
+        {a: s.published for a, s in sources.items()}, embed, model_version,
     )
-    vectors = reconciler.statement_vectors()
-    fresh = {aid: (len(v), np.ascontiguousarray(v, dtype=np.float32).tobytes()) for aid, v in vectors.items()
-             if aid not in stored}
-    if fresh:
-        store.save_statement_vectors(model_version, fresh)
     return Material(story["id"], sources, facts, reconciled, vectors)
 
 

@@ -32,14 +32,15 @@ never on the corpora the evaluation reports; see :class:`WriterParams`.
 
 from __future__ import annotations
 
+import difflib
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, Callable
 
 import numpy as np
 
-from ..facts.model import ArticleFacts, Statement
+from ..facts.model import ArticleFacts
 from ..facts.reconcile import CREDIT
 from .gate import Gate, numbers_in
 from .model import Evidence, Line, Source
@@ -543,7 +544,7 @@ class ExtractiveWriter:
             for t in facts.times:
                 if t.kind not in {"date", "weekday"}:
                     continue
-                st = _statement_at(facts, t.start)
+                st = facts.statement_at(t.start)
                 if st is None:
                     continue
                 sentence = facts.sentences[st.sentence]
@@ -607,8 +608,6 @@ def _sentence_locator(facts: dict[str, ArticleFacts]) -> Callable[[str, int], in
     starts = {aid: [s.start for s in f.sentences] for aid, f in facts.items()}
 
     def locate(article: str, char: int) -> int:
-        from bisect import bisect_right
-
         return max(0, bisect_right(starts.get(article, [0]), char) - 1)
 
     return locate
@@ -643,14 +642,6 @@ def _disputed_figures(reconciled: dict[str, Any]) -> set[tuple[str, int]]:
     }
 
 
-def _statement_at(facts: ArticleFacts, char: int) -> Statement | None:
-    best = None
-    for st in facts.statements:
-        if st.start <= char < st.end and (best is None or st.end - st.start < best.end - best.start):
-            best = st
-    return best
-
-
 def _sentence_links(material: Material) -> dict[tuple[str, int], dict]:
     """Per sentence (article, index): for each other article, its sentences that tell one of this
     sentence's claims; under "claims", the numbers of those claims."""
@@ -677,8 +668,6 @@ def _common_run(a: str, b: str) -> tuple[int, tuple[int, int], tuple[int, int]] 
     wb = [(m.start(), m.end(), m.group().lower().replace("’", "'")) for m in _RUN_WORD.finditer(b)]
     if not wa or not wb:
         return None
-    import difflib
-
     match = difflib.SequenceMatcher(None, [w for *_, w in wa], [w for *_, w in wb], autojunk=False).find_longest_match(
         0, len(wa), 0, len(wb))
     if match.size == 0:
@@ -756,7 +745,3 @@ def _weekday_order(days: list[int]) -> dict[int, int]:
     _, k = max(gaps)
     first = present[(k + 1) % len(present)]
     return {d: (d - first) % 7 for d in present}
-
-
-def iso_date(value: date | None) -> str | None:
-    return value.isoformat() if value else None

@@ -193,6 +193,14 @@ class ArticleFacts:
         parts = {name: [kind.from_dict(item) for item in data.get(name, [])] for name, kind in cls.PARTS.items()}
         return cls(article_id=data["article_id"], **parts)
 
+    def statement_at(self, char: int) -> "Statement | None":
+        """The smallest statement whose span holds ``char``."""
+        best = None
+        for st in self.statements:
+            if st.start <= char < st.end and (best is None or st.end - st.start < best.end - best.start):
+                best = st
+        return best
+
     def spans(self):
         """Every (record, start, end) evidence span, for checks."""
         for name in self.PARTS:

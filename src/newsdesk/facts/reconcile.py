@@ -285,10 +285,7 @@ class Reconciler:
 
     def _item_of(self, article: str, char: int) -> Item | None:
         """The statement of ``article`` whose span holds ``char`` (the smallest one)."""
-        best = None
-        for st in self.facts[article].statements:
-            if st.start <= char < st.end and (best is None or st.end - st.start < best.end - best.start):
-                best = st
+        best = self.facts[article].statement_at(char)
         return self.item_at.get((article, best.start)) if best else None
 
     def _superseded(self, article: str) -> set[int]:

@@ -20,6 +20,29 @@ def params_from(settings: Settings) -> Params:
     )
 
 
+def reconcile(store, settings: Settings, facts, origins, texts, published, embed, model_version: str):
+    """Reconcile one story's facts, reusing stored statement vectors and storing new ones.
+
+    Returns the reconciliation and the statement vectors per article."""
+    ids = list(facts)
+    stored = {
+        aid: np.frombuffer(blob, dtype=np.float32).reshape(rows, -1)
+        for aid, (rows, blob) in store.statement_vectors(ids, model_version).items()
+        if rows
+    }
+    reconciler = Reconciler(embed, params_from(settings))
+    result = reconciler.run(facts, origins, texts, stored, published)
+    vectors = reconciler.statement_vectors()
+    fresh = {
+        aid: (len(rows), np.ascontiguousarray(rows, dtype=np.float32).tobytes())
+        for aid, rows in vectors.items()
+        if aid not in stored
+    }
+    if fresh:
+        store.save_statement_vectors(model_version, fresh)
+    return result, vectors
+
+
 def reconcile_story(store, settings: Settings, story_id: int, *, embedder=None) -> dict[str, Any] | None:
     """Entities, quotes, quantities, claims and conflicts of one story (None: no such story).
 
@@ -39,19 +62,5 @@ def reconcile_story(store, settings: Settings, story_id: int, *, embedder=None) 
         from ..stories import make_embedder
 
         embedder = make_embedder(settings)
-    model = embedder.model_version
-    stored = {
-        aid: np.frombuffer(blob, dtype=np.float32).reshape(rows, -1)
-        for aid, (rows, blob) in store.statement_vectors(ids, model).items()
-        if rows
-    }
-    reconciler = Reconciler(embedder.encode, params_from(settings))
-    result = reconciler.run(facts, origins, texts, stored, published)
-    fresh = {
-        aid: (len(rows), np.ascontiguousarray(rows, dtype=np.float32).tobytes())
-        for aid, rows in reconciler.statement_vectors().items()
-        if aid not in stored
-    }
-    if fresh:
-        store.save_statement_vectors(model, fresh)
+    result, _ = reconcile(store, settings, facts, origins, texts, published, embedder.encode, embedder.model_version)
     return {"id": story["id"], "headline": story["headline"]} | result
