@@ -324,7 +324,7 @@ def test_a_line_in_the_words_of_the_evidence_passes_without_an_embedder():
     gate = Gate(sources)
     assert gate.check(Line("Ana Ruiz said 12 buses will run.", ["a"], [Evidence("a", 0, len(text), text)])).passed
     verdict = gate.check(Line("Ana Ruiz said 14 buses will run.", ["a"], [Evidence("a", 0, len(text), text)]))
-    assert verdict.reasons == ["number '14' is not in the cited evidence"]
+    assert verdict.reasons == ["number '14' is not in the cited evidence (a)"]
 
 
 def test_the_stored_verdicts_list_each_failing_line(seeds_brief):
@@ -332,3 +332,21 @@ def test_the_stored_verdicts_list_each_failing_line(seeds_brief):
     store = seeds_brief[2].store
     assert store.failed_brief_lines(brief["story_id"], brief["version"]) == []
     assert json.loads(json.dumps(brief["content"]))["quick_take"][0]["gate"]["passed"] is True
+
+
+def test_a_rewritten_brief_reuses_the_stored_evidence_vectors_and_says_the_same(seeds_brief, monkeypatch):
+    brief, _, desk, material = seeds_brief
+    stored = desk.store.conn.execute("SELECT COUNT(*) FROM text_vectors").fetchone()[0]
+    assert stored > 0  # the first brief kept the vectors of what its gate compared
+    calls = []
+    monkeypatch.setattr(desk.embedder, "encode_each", lambda texts: calls.append(texts) or [])
+    again = desk.write(material)
+    assert calls == []  # nothing embedded again
+    assert [b["text"] for b in again["quick_take"]] == [b["text"] for b in brief["content"]["quick_take"]]
+
+
+def test_a_gate_vector_does_not_depend_on_the_texts_embedded_with_it(embedder):
+    text = "Witkoff said the negotiations went from four issues to one."
+    others = ["A Qatari delegation met US officials.", "Talks lasted approximately two hours at the White House."]
+    alone = embedder.encode_each([text])[0]
+    assert (embedder.encode_each([*others, text])[-1] == alone).all()

@@ -51,3 +51,23 @@ def test_fact_scores_stay_within_their_floors(name, embedder, tmp_path):
             assert result[key[:-4]] >= bound, (key, result[key[:-4]], result["details"])
         elif key.endswith("_max"):
             assert result[key[:-4]] <= bound, (key, result[key[:-4]], result["details"])
+
+
+SUMMARY_FLOORS = json.loads((Path(__file__).parent / "eval_floors.json").read_text())["summaries"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", sorted(SUMMARY_FLOORS))
+def test_brief_bodies_beat_lead_and_lexrank_and_every_sentence_passes_the_gate(fmt, embedder, tmp_path):
+    from newsdesk.eval.summaries import evaluate_summaries
+
+    floor = SUMMARY_FLOORS[fmt]
+    path = need(DATA / floor["path"])
+    result = evaluate_summaries(path, fmt, load_settings(env={}, db=str(tmp_path / "unused.db")), embedder=embedder)
+    assert result["clusters"] == floor["clusters"], result
+    ours = result["systems"]["newsdesk"]
+    for metric in ("rouge1", "rouge2"):
+        assert ours[metric] >= floor[metric], result
+        for baseline in ("lead", "lexrank"):
+            assert ours[metric] > result["systems"][baseline][metric], (metric, baseline, result)
+    assert result["gate_pass_rate"] >= floor["gate_pass_rate"], result

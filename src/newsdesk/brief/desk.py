@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import numpy as np
+
 from ..facts import FACTS_VERSION, FactsStage
 from ..facts.story import reconcile
 from ..settings import Settings
@@ -100,6 +102,29 @@ def signature(material: Material, writer: str) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
+class StoredEmbed:
+    """An embedding function that keeps every vector it computes in the store: texts a brief's gate
+    compares (evidence sentences, bullets, titles) are embedded once per model, not on every version,
+    each on its own (:meth:`~newsdesk.embed.Embedder.encode_each`), so that a verdict never depends on
+    which texts happened to be embedded together."""
+
+    def __init__(self, store, embedder) -> None:
+        self.store, self.embedder = store, embedder
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        digests = [hashlib.sha1(t.encode("utf-8")).digest() for t in texts]
+        known = self.store.text_vectors(self.embedder.model_version, list(dict.fromkeys(digests)))
+        missing = list(dict.fromkeys(t for t, d in zip(texts, digests) if d not in known))
+        if missing:
+            new = {hashlib.sha1(t.encode("utf-8")).digest(): v.astype(np.float32).tobytes()
+                   for t, v in zip(missing, self.embedder.encode_each(missing))}
+            self.store.save_text_vectors(self.embedder.model_version, new)
+            known.update(new)
+        if not texts:
+            return self.embedder.encode([])
+        return np.vstack([np.frombuffer(known[d], dtype=np.float32) for d in digests])
+
+
 class BriefDesk:
     """Write, gate and store the briefs of a store's stories."""
 
@@ -107,6 +132,7 @@ class BriefDesk:
         self.store = store
         self.settings = settings
         self.embedder = embedder
+        self.embed = StoredEmbed(store, embedder)
 
     def writer_name(self) -> str:
         if self.settings.brief_writer == "llm":
@@ -117,19 +143,19 @@ class BriefDesk:
         return load_material(self.store, self.settings, story, self.embedder.encode, self.embedder.model_version)
 
     def gate_for(self, material: Material) -> Gate:
-        return Gate(material.sources, embed=self.embedder.encode, support=self.settings.topic_similarity,
+        return Gate(material.sources, embed=self.embed, support=self.settings.topic_similarity,
                     agree=self.settings.claim_similarity)
 
     def write(self, material: Material) -> dict[str, Any]:
         """The brief of a story (not stored): the LLM's draft when asked for and it passes, else extractive."""
         gate = self.gate_for(material)
-        writer = ExtractiveWriter(self.embedder.encode, gate, writer_params(self.settings))
+        writer = ExtractiveWriter(self.embed, gate, writer_params(self.settings))
         draft = writer.write(material)
         name, note = "extractive", None
         if self.settings.brief_writer == "llm":
             from .llm_writer import llm_draft
 
-            replaced, note = llm_draft(self.settings, material, draft, gate, self.embedder.encode)
+            replaced, note = llm_draft(self.settings, material, draft, gate, self.embed)
             if replaced is not None:
                 draft, name = replaced, self.writer_name()
         elif self.settings.brief_writer != "extractive":

@@ -226,15 +226,18 @@ class Gate:
         return self.check_all([line])[0]
 
     def check_all(self, lines: Sequence[Line]) -> list[Verdict]:
-        """Verdicts for ``lines`` (also written into each line's ``gate``)."""
-        missing = [t for t in dict.fromkeys(line.text for line in lines) if t not in self._docs]
-        for text, doc in zip(missing, self.nlp.pipe(missing, batch_size=32)):
-            self._docs[text] = doc
-        docs = [self._docs[line.text] for line in lines]
-        verdicts = []
+        """Verdicts for ``lines`` (also written into each line's ``gate``).
+
+        The work is batched: one embedding call for every span whose support is not plain
+        (the line is not the span's own words), one parse for every line whose names need
+        looking up (a line that is word for word part of a supporting span names nothing the
+        span does not).
+        """
         spans = self._span_support(lines)
-        for k, (line, doc) in enumerate(zip(lines, docs)):
+        judged: list[tuple[list[str], list[Evidence] | None]] = []  # reasons; spans to look in (None: cited wrongly)
+        for k, line in enumerate(lines):
             reasons = self._citations(line)
+            supporting: list[Evidence] | None = None
             if not reasons:
                 need = self.agree if line.consensus else self.support
                 scores = spans.get(k)
@@ -256,10 +259,22 @@ class Gate:
                             f"{'s' if len(agreeing) != 1 else ''} say{'s' if len(agreeing) == 1 else ''} the same "
                             f"(similarity {need:.2f} or more)"
                         )
-                reasons += self._contents(line, doc, supporting)
+            judged.append((reasons, supporting))
+        verbatim = [bool(s) and any(_fold(line.text) in _fold(e.text) for e in s)
+                    for line, (_, s) in zip(lines, judged)]
+        self._parse([line.text for line, (_, s), v in zip(lines, judged, verbatim) if s is not None and not v])
+        verdicts = []
+        for line, (reasons, supporting), plain in zip(lines, judged, verbatim):
+            if supporting is not None:
+                reasons += self._contents(line, None if plain else self._docs[line.text], supporting)
             line.gate = Verdict(not reasons, reasons)
             verdicts.append(line.gate)
         return verdicts
+
+    def _parse(self, texts: list[str]) -> None:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._docs]
+        for text, doc in zip(missing, self.nlp.pipe(missing, batch_size=64)):
+            self._docs[text] = doc
 
     # -------------------------------------------------------------- citations
 
@@ -301,11 +316,13 @@ class Gate:
         return out
 
     def _contents(self, line: Line, doc, evidence: list[Evidence]) -> list[str]:
-        """Numbers, names and quotes of the line against the evidence that supports it."""
+        """Numbers, names and quotes of the line against the evidence that supports it (names from
+        ``doc``, the parsed line; None when the line is word for word in a supporting span)."""
         reasons = []
         groups = list(self._by_origin(evidence).values()) if line.consensus else [evidence]
         need = 2 if line.consensus else 1
-        where = "in the evidence of two independent origins" if line.consensus else "in the cited evidence"
+        cited = ", ".join(dict.fromkeys(e.article for e in evidence)) or "none supports the line"
+        where = "in the evidence of two independent origins" if line.consensus else f"in the cited evidence ({cited})"
 
         numbers = [(surface, (value, kind)) for surface, value, kind in numbers_in(line.text)]
         if numbers:
@@ -314,13 +331,13 @@ class Gate:
                 if sum(any(_same_number(number, n) for n in f) for f in found) < need:
                     reasons.append(f"number '{surface}' is not {where}")
 
-        names = self._names(doc)
+        names = self._names(doc) if doc is not None else []  # no parse: the line is a supporting span's words
         if names:
             found_words = set().union(*(_name_words(e.text) for e in evidence))
             for name in names:
                 words = {w for w in _name_words(name) if w not in NOT_NAMES}
                 if words and not words <= found_words:
-                    reasons.append(f"name '{name}' is not in the cited evidence")
+                    reasons.append(f"name '{name}' is not in the cited evidence ({cited})")
 
         for quote in quotes_in(line.text):
             parts = _quote_parts(quote)

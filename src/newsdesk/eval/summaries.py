@@ -25,9 +25,30 @@ from ..facts.model import ArticleFacts
 from ..facts.reconcile import Reconciler
 from ..facts.story import params_from
 from ..settings import Settings
-from .summaries_data import lead, lexrank, load_clusters, mean_scores, rouge, truncate
+from .summaries_data import SummaryCluster, lead, lexrank, load_clusters, mean_scores, rouge, truncate
 
 SYSTEMS = ("newsdesk", "lead", "lexrank")
+
+
+def cluster_materials(clusters: list[SummaryCluster], settings: Settings, embedder, *,
+                      on_step: Callable[[int], None] | None = None) -> list[Material]:
+    """Each cluster read as a story: facts of every document (worker processes), reconciled with
+    every document its own origin — what the writer chooses from."""
+    jobs = [(f"{c.id}:{k}", d.text, None) for c in clusters for k, d in enumerate(c.documents)]
+    facts: dict[str, ArticleFacts] = {}
+    for batch in extract_texts(jobs, processes=settings.facts_processes, progress=on_step):
+        for f in batch:
+            facts[f["article_id"]] = ArticleFacts.from_dict(f)
+    out = []
+    for c in clusters:
+        sources = {
+            f"{c.id}:{k}": Source(f"{c.id}:{k}", d.title, d.text, f"{c.id}:{k}") for k, d in enumerate(c.documents)
+        }
+        story_facts = {aid: facts[aid] for aid in sources}
+        reconciler = Reconciler(embedder.encode, params_from(settings))
+        reconciled = reconciler.run(story_facts, {a: a for a in sources}, {a: s.text for a, s in sources.items()})
+        out.append(Material(c.id, sources, story_facts, reconciled, reconciler.statement_vectors()))
+    return out
 
 
 def evaluate_summaries(
@@ -50,26 +71,15 @@ def evaluate_summaries(
         from ..stories import make_embedder
 
         embedder = make_embedder(settings)
-    jobs = [(f"{c.id}:{k}", d.text, None) for c in clusters for k, d in enumerate(c.documents)]
     if on_total:
-        on_total(len(jobs) + len(clusters))
-    facts: dict[str, ArticleFacts] = {}
-    for batch in extract_texts(jobs, processes=settings.facts_processes, progress=on_step):
-        for f in batch:
-            facts[f["article_id"]] = ArticleFacts.from_dict(f)
-
+        on_total(sum(len(c.documents) for c in clusters) + len(clusters))
+    materials = cluster_materials(clusters, settings, embedder, on_step=on_step)
     writer_params = params or WriterParams(same_topic=settings.topic_similarity)
     scores: dict[str, list[dict[str, float]]] = {name: [] for name in SYSTEMS}
     checked = passed = 0
-    for c in clusters:
-        sources = {
-            f"{c.id}:{k}": Source(f"{c.id}:{k}", d.title, d.text, f"{c.id}:{k}") for k, d in enumerate(c.documents)
-        }
-        story_facts = {aid: facts[aid] for aid in sources}
-        reconciler = Reconciler(embedder.encode, params_from(settings))
-        reconciled = reconciler.run(story_facts, {a: a for a in sources}, {a: s.text for a, s in sources.items()})
-        material = Material(c.id, sources, story_facts, reconciled, reconciler.statement_vectors())
-        gate = Gate(sources, embed=embedder.encode, support=settings.topic_similarity, agree=settings.claim_similarity)
+    for c, material in zip(clusters, materials):
+        sources = material.sources
+        gate = Gate(sources, embed=embedder.encode_each, support=settings.topic_similarity, agree=settings.claim_similarity)
         writer = ExtractiveWriter(embedder.encode, gate, writer_params)
         cands = writer.candidates(material)
         chosen = writer.select(cands, words)
@@ -89,7 +99,7 @@ def evaluate_summaries(
         "corpus": str(path),
         "format": fmt,
         "clusters": len(clusters),
-        "documents": len(jobs),
+        "documents": sum(len(c.documents) for c in clusters),
         "words": words,
         "systems": {name: mean_scores(scores[name]) for name in SYSTEMS},
         "gate_pass_rate": round(passed / checked, 4) if checked else None,

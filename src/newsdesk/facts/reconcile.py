@@ -188,6 +188,7 @@ class Reconciler:
         self.vectors = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
         self.sim = self.vectors @ self.vectors.T if rows else np.zeros((0, 0), np.float32)
         self.item_at = {(it.article, it.statement.start): it for it in self.items}
+        self._time_clause = [self._is_time_clause(it) for it in self.items]
 
     def statement_vectors(self) -> dict[str, np.ndarray]:
         """The statement vectors per article, in statement order (to be stored for the next run)."""
@@ -212,7 +213,7 @@ class Reconciler:
         n = len(self.items)
         protagonists = self._protagonists()
         group = list(range(n))
-        members: dict[int, list[Item]] = {i: [self.items[i]] for i in range(n) if not self._is_time_clause(self.items[i])}
+        members: dict[int, list[Item]] = {i: [self.items[i]] for i in range(n) if not self._time_clause[i]}
         ii, jj = np.where(np.triu(self.sim, 1) >= self.params.same_claim)
         pairs = sorted(
             ((float(self.sim[i, j]), int(i), int(j)) for i, j in zip(ii, jj)
@@ -242,14 +243,15 @@ class Reconciler:
         return claims
 
     def _best_in_other_articles(self, item: Item, protagonists: set[str]) -> list[Item]:
-        best: dict[str, tuple[float, Item]] = {}
-        for other in self.items:
-            if other.article == item.article or self._is_time_clause(other) or self._clash(item, other, protagonists):
+        row = self.sim[item.index]
+        best: dict[str, Item] = {}
+        for j in np.flatnonzero(row >= self.params.same_claim)[np.argsort(-row[row >= self.params.same_claim], kind="stable")]:
+            other = self.items[int(j)]
+            if other.article == item.article or other.article in best or self._time_clause[other.index] \
+                    or self._clash(item, other, protagonists):
                 continue
-            sim = float(self.sim[item.index, other.index])
-            if sim >= self.params.same_claim and sim > best.get(other.article, (0.0, None))[0]:
-                best[other.article] = (sim, other)
-        return [other for _, other in best.values()]
+            best[other.article] = other
+        return list(best.values())
 
     def _is_time_clause(self, item: Item) -> bool:
         """A clause that only places another in time ("before the talks began"), or a credit line."""
@@ -484,6 +486,10 @@ class Reconciler:
         disagree with their source, so sides are articles, not origins.
         """
         ordered = self._ordered_items()
+        anchors = [x[2] for x in ordered if x[2] != "MAIN" and x[2] not in self._anchor_vectors]
+        if anchors:  # one embedding call for every anchor the pairs below compare
+            anchors = list(dict.fromkeys(anchors))
+            self._anchor_vectors.update(zip(anchors, self.embed(anchors)))
         protagonists = self._protagonists()
         opposed = []
         for i, a in enumerate(ordered):

@@ -570,6 +570,24 @@ class Store:
                 [(aid, model, n, blob) for aid, (n, blob) in vectors.items()],
             )
 
+    def text_vectors(self, model: str, digests: list[bytes]) -> dict[bytes, bytes]:
+        """digest -> float32 vector bytes, for the texts embedded before (see ``save_text_vectors``)."""
+        out: dict[bytes, bytes] = {}
+        for chunk in _chunks(digests, 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT digest, vector FROM text_vectors WHERE model = ? AND digest IN ({marks})", (model, *chunk)
+            )
+            out.update(dict(rows))
+        return out
+
+    def save_text_vectors(self, model: str, vectors: dict[bytes, bytes]) -> None:
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO text_vectors (model, digest, vector) VALUES (?, ?, ?)",
+                [(model, digest, blob) for digest, blob in vectors.items()],
+            )
+
     # -- briefs -----------------------------------------------------------------
 
     def latest_brief(self, story_id: int) -> dict[str, Any] | None:

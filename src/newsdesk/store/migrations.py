@@ -179,4 +179,17 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0005_text_vectors",
+        """
+        -- embeddings of texts the brief gate compares (evidence sentences, bullets, titles), by the
+        -- SHA-1 of the text: each is computed once per model and reused by every later version
+        CREATE TABLE text_vectors (
+            model   TEXT NOT NULL,
+            digest  BLOB NOT NULL,
+            vector  BLOB NOT NULL,
+            PRIMARY KEY (model, digest)
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
