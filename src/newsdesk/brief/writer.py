@@ -461,9 +461,13 @@ class ExtractiveWriter:
             else:
                 return None
         evidence = [Evidence(own.article, start, end, material.sources[own.article].text[start:end])]
+        figures = {(v, k) for _, v, k in numbers_in(text)}
         for article, indices in others.items():
             sentences = material.facts[article].sentences
-            for i in sorted(indices)[:3]:
+            # the sentences that give the bullet's figures first: they are what lets two origins vouch for them
+            def gives(i: int) -> int:
+                return len(figures & {(v, k) for _, v, k in numbers_in(sentences[i].text)})
+            for i in sorted(indices, key=lambda i: (-gives(i), i))[:3]:
                 sent = sentences[i]
                 evidence.append(Evidence(article, sent.start, sent.end, sent.text))
         citations = list(dict.fromkeys(e.article for e in evidence))
