@@ -12,7 +12,7 @@ from conftest import SEEDS, need
 from newsdesk import pipeline
 from newsdesk.brief.desk import BriefDesk
 from newsdesk.brief.gate import Gate, numbers_in, quotes_in
-from newsdesk.brief.llm_writer import _evidence_for
+from newsdesk.brief.llm_writer import evidence_for
 from newsdesk.brief.model import Evidence, Line
 from newsdesk.brief.render import markdown
 from newsdesk.facts import FactsStage
@@ -240,7 +240,7 @@ def test_the_gate_catches_a_citation_to_the_wrong_article(seeds_brief):
     # the citation moved and honest evidence looked up in the wrong article
     line = _bullet(seeds_brief, "ten living hostages")
     line.citations = [A000]
-    line.evidence = _evidence_for(material, A000, line.text, gate.embed)
+    line.evidence = evidence_for(material, A000, line.text, gate.embed)
     verdict = gate.check(line)
     assert not verdict.passed and any("ten" in r or "does not say" in r for r in verdict.reasons), verdict
 
@@ -253,7 +253,7 @@ def test_the_gate_catches_a_single_origin_fact_presented_as_consensus(seeds_brie
     assert not verdict.passed and any("independent origin" in r for r in verdict.reasons), verdict
     # with a citation of the other origin added, the figures are still only in one
     line.citations.append(A000)
-    line.evidence += _evidence_for(material, A000, line.text, gate.embed)
+    line.evidence += evidence_for(material, A000, line.text, gate.embed)
     verdict = gate.check(line)
     assert not verdict.passed, verdict
 

@@ -193,7 +193,7 @@ class BriefDesk:
         lines = [
             (section, pos, line["text"], bool(line["gate"] and line["gate"]["passed"]),
              line["gate"]["reasons"] if line["gate"] else ["not checked"])
-            for section, pos, line in _content_lines(content)
+            for section, pos, line in content_lines(content)
         ]
         version = self.store.save_brief(
             story["id"], writer=content["writer"], signature=sig, status=status, content=content,
@@ -204,7 +204,8 @@ class BriefDesk:
             report.notes.append(f"story {story['id']}: {content['note']}")
 
 
-def _content_lines(content: dict[str, Any]):
+def content_lines(content: dict[str, Any]):
+    """(section, position, line dict) of every gated line of a brief in the digest shape."""
     yield "headline", 1, content["headline_source"]
     yield "dek", 1, content["dek_source"]
     for section, key in (("quick take", "quick_take"), ("body", "body_sentences"), ("differences", "differences"),

@@ -43,8 +43,9 @@ def story_payload(material: Material, headline: str) -> dict[str, Any]:
     }
 
 
-def _evidence_for(material: Material, article: str, text: str, embed: Callable) -> list[Evidence]:
-    """The sentences of ``article`` most alike ``text``."""
+def evidence_for(material: Material, article: str, text: str, embed: Callable) -> list[Evidence]:
+    """The sentences of ``article`` most alike ``text``: evidence for a line written elsewhere (by an LLM
+    or an editor) that cites the article."""
     facts = material.facts.get(article)
     if facts is None or not facts.sentences:
         return []
@@ -53,6 +54,8 @@ def _evidence_for(material: Material, article: str, text: str, embed: Callable) 
     sims = vectors[1:] @ vectors[0]
     best = np.argsort(-sims)[:EVIDENCE_PER_CITATION]
     return [Evidence(article, sentences[i].start, sentences[i].end, sentences[i].text) for i in sorted(best)]
+
+
 
 
 def llm_draft(settings: Settings, material: Material, extractive: Draft, gate: Gate,
@@ -69,7 +72,7 @@ def llm_draft(settings: Settings, material: Material, extractive: Draft, gate: G
     bullets = []
     for b in answer.bullets:
         evidence = [e for a in dict.fromkeys(b.citations) if a in material.sources
-                    for e in _evidence_for(material, a, b.text, embed)]
+                    for e in evidence_for(material, a, b.text, embed)]
         bullets.append(Line(b.text, list(dict.fromkeys(b.citations)), evidence, consensus=b.consensus,
                             label=None if b.consensus else SINGLE_LABEL))
     cited = list(dict.fromkeys(a for line in bullets for a in line.citations if a in material.sources))

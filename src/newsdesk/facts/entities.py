@@ -37,7 +37,7 @@ LABELS = {
     "FAC": "place",
 }
 
-# names that mean the same place; keys and values are normalised forms (see _norm)
+# names that mean the same place; keys and values are normalised forms (see normalise_name)
 ALIASES = {
     "us": "united states",
     "usa": "united states",
@@ -53,7 +53,7 @@ ALIASES = {
 NOT_ROLE_HEADS = {"day", "week", "year", "time", "statement", "interview", "report", "people", "thing"}
 
 
-def _norm(name: str) -> str:
+def normalise_name(name: str) -> str:
     name = name.lower().replace(".", "").replace("’", "'")
     name = re.sub(r"^the\s+", "", name)
     name = re.sub(r"\s+", " ", name).strip()
@@ -220,7 +220,7 @@ class Entity:
 
 
 def _person_key(name: str) -> tuple[str, ...]:
-    return tuple(w for w in re.split(r"[\s]+", _norm(name)) if w)
+    return tuple(w for w in re.split(r"[\s]+", normalise_name(name)) if w)
 
 
 def link(mentions_by_article: dict[str, list[Mention]]) -> tuple[list[Entity], dict[tuple[str, int], Entity]]:
@@ -228,7 +228,7 @@ def link(mentions_by_article: dict[str, list[Mention]]) -> tuple[list[Entity], d
     labels: dict[str, Counter] = defaultdict(Counter)
     for mentions in mentions_by_article.values():
         for m in mentions:
-            labels[_norm(m.text)][m.label] += 1
+            labels[normalise_name(m.text)][m.label] += 1
     label_of = {name: counts.most_common(1)[0][0] for name, counts in labels.items()}
 
     persons = {name for name, label in label_of.items() if label == "person"}
@@ -249,7 +249,7 @@ def link(mentions_by_article: dict[str, list[Mention]]) -> tuple[list[Entity], d
     of_mention: dict[tuple[str, int], Entity] = {}
     for article_id, mentions in mentions_by_article.items():
         for m in mentions:
-            key = canonical[_norm(m.text)]
+            key = canonical[normalise_name(m.text)]
             entity = entities.get(key)
             if entity is None:
                 entity = entities[key] = Entity(name=m.text, label=label_of[key])

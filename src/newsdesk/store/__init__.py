@@ -348,15 +348,16 @@ class Store:
         )
         return [_article(row) for row in rows]
 
+    def _by_model(self, sql: str, model: str, keys: list) -> list[tuple]:
+        """Rows of ``sql`` (with ``model = ?`` and ``IN ({marks})``) for every key, 500 keys a query."""
+        rows: list[tuple] = []
+        for chunk in _chunks(keys, 500):
+            rows += self.conn.execute(sql.format(marks=",".join("?" * len(chunk))), (model, *chunk)).fetchall()
+        return rows
+
     def vectors(self, article_ids: list[str], model: str) -> dict[str, bytes]:
-        out: dict[str, bytes] = {}
-        for chunk in _chunks(article_ids, 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT article_id, vector FROM article_vectors WHERE model = ? AND article_id IN ({marks})", (model, *chunk)
-            )
-            out.update({row[0]: row[1] for row in rows})
-        return out
+        sql = "SELECT article_id, vector FROM article_vectors WHERE model = ? AND article_id IN ({marks})"
+        return {row[0]: row[1] for row in self._by_model(sql, model, article_ids)}
 
     def save_vectors(self, model: str, vectors: dict[str, bytes]) -> None:
         with self.transaction() as conn:
@@ -543,25 +544,12 @@ class Store:
 
     def facts(self, article_ids: list[str], model: str) -> dict[str, str]:
         """article id -> facts JSON from ``model``, for those that have them."""
-        out: dict[str, str] = {}
-        for chunk in _chunks(article_ids, 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT article_id, facts FROM article_facts WHERE model = ? AND article_id IN ({marks})", (model, *chunk)
-            )
-            out.update(dict(rows))
-        return out
+        sql = "SELECT article_id, facts FROM article_facts WHERE model = ? AND article_id IN ({marks})"
+        return {row[0]: row[1] for row in self._by_model(sql, model, article_ids)}
 
     def statement_vectors(self, article_ids: list[str], model: str) -> dict[str, tuple[int, bytes]]:
-        out: dict[str, tuple[int, bytes]] = {}
-        for chunk in _chunks(article_ids, 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT article_id, rows, vectors FROM statement_vectors WHERE model = ? AND article_id IN ({marks})",
-                (model, *chunk),
-            )
-            out.update({row[0]: (row[1], row[2]) for row in rows})
-        return out
+        sql = "SELECT article_id, rows, vectors FROM statement_vectors WHERE model = ? AND article_id IN ({marks})"
+        return {row[0]: (row[1], row[2]) for row in self._by_model(sql, model, article_ids)}
 
     def save_statement_vectors(self, model: str, vectors: dict[str, tuple[int, bytes]]) -> None:
         with self.transaction() as conn:
@@ -572,14 +560,8 @@ class Store:
 
     def text_vectors(self, model: str, digests: list[bytes]) -> dict[bytes, bytes]:
         """digest -> float32 vector bytes, for the texts embedded before (see ``save_text_vectors``)."""
-        out: dict[bytes, bytes] = {}
-        for chunk in _chunks(digests, 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT digest, vector FROM text_vectors WHERE model = ? AND digest IN ({marks})", (model, *chunk)
-            )
-            out.update(dict(rows))
-        return out
+        sql = "SELECT digest, vector FROM text_vectors WHERE model = ? AND digest IN ({marks})"
+        return {row[0]: row[1] for row in self._by_model(sql, model, digests)}
 
     def save_text_vectors(self, model: str, vectors: dict[bytes, bytes]) -> None:
         with self.transaction() as conn:
@@ -614,7 +596,7 @@ class Store:
         lines: list[tuple[str, int, str, bool, list[str]]],
     ) -> int:
         """Store a new version of a story's brief with its per-line verdicts; returns the version."""
-        with self.transaction() as conn:
+        with self._atomic() as conn:
             row = conn.execute("SELECT max(version) FROM briefs WHERE story_id = ?", (story_id,)).fetchone()
             version = (row[0] or 0) + 1
             content = content | {"version": version, "status": status}
@@ -642,6 +624,325 @@ class Store:
     def story_labels(self) -> dict[str, int]:
         """article id -> story id, for every clustered article."""
         return dict(self.conn.execute("SELECT article_id, story_id FROM story_articles"))
+
+    # -- newsroom -----------------------------------------------------------------
+    # Accounts, review, publication, corrections, the audit log and search. Every write here joins
+    # the caller's transaction when one is open (see ``_atomic``), so that Newsroom can read, check
+    # and write in one transaction, with the audit entry written in the same one.
+
+    @contextmanager
+    def _atomic(self) -> Iterator[sqlite3.Connection]:
+        """A transaction of its own, or a part of the caller's when one is open."""
+        if self.conn.in_transaction:
+            yield self.conn
+        else:
+            with self.transaction() as conn:
+                yield conn
+
+    # users, sessions, API tokens
+
+    def add_user(self, name: str, role: str, password_hash: str) -> dict[str, Any] | None:
+        """A new account; None when the name is taken (case aside)."""
+        with self._atomic() as conn:
+            if self.get_user(name) is not None:
+                return None
+            conn.execute("INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                         (name, role, password_hash, _iso(utcnow())))
+        return self.get_user(name)
+
+    def get_user(self, name: str) -> dict[str, Any] | None:
+        row = self.conn.execute(f"SELECT {_USER} FROM users WHERE name = ?", (name,)).fetchone()
+        return dict(row) if row else None
+
+    def list_users(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self.conn.execute(f"SELECT {_USER} FROM users ORDER BY name")]
+
+    def user_password_hash(self, name: str) -> tuple[dict[str, Any], str] | None:
+        row = self.conn.execute(f"SELECT {_USER}, password_hash FROM users WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            return None
+        user = dict(row)
+        return user, user.pop("password_hash")
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        with self._atomic() as conn:
+            conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+
+    def add_session(self, token_hash: str, user_id: int, csrf: str, *, created: datetime, expires: datetime) -> None:
+        with self._atomic() as conn:
+            conn.execute("INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                         (token_hash, user_id, csrf, _iso(created), _iso(expires)))
+
+    def get_session(self, token_hash: str) -> dict[str, Any] | None:
+        """{"user": {...}, "csrf", "expires_at": datetime} of a stored session, expired or not."""
+        row = self.conn.execute(
+            f"""SELECT s.csrf, s.expires_at, {_USER_OF_U}
+                FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?""", (token_hash,)
+        ).fetchone()
+        if row is None:
+            return None
+        data = dict(row)
+        return {"csrf": data.pop("csrf"), "expires_at": _dt(data.pop("expires_at")), "user": data}
+
+    def delete_session(self, token_hash: str) -> None:
+        with self._atomic() as conn:
+            conn.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
+
+    def delete_expired_sessions(self, now: datetime) -> int:
+        with self._atomic() as conn:
+            return conn.execute("DELETE FROM sessions WHERE expires_at <= ?", (_iso(now),)).rowcount
+
+    def add_api_token(self, token_hash: str, user_id: int, label: str) -> None:
+        with self._atomic() as conn:
+            conn.execute("INSERT INTO api_tokens (token_hash, user_id, label, created_at) VALUES (?, ?, ?, ?)",
+                         (token_hash, user_id, label, _iso(utcnow())))
+
+    def api_token_user(self, token_hash: str) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            f"""SELECT {_USER_OF_U} FROM api_tokens t
+                JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?""", (token_hash,)
+        ).fetchone()
+        return dict(row) if row else None
+
+    # review and publication
+
+    def get_brief(self, story_id: int, version: int) -> dict[str, Any] | None:
+        """One version of a story's brief, with who reviewed and published it and any override."""
+        row = self.conn.execute("SELECT * FROM briefs WHERE story_id = ? AND version = ?", (story_id, version)).fetchone()
+        return _reviewed_brief(row) if row else None
+
+    def newest_brief(self, story_id: int) -> dict[str, Any] | None:
+        """The newest version (``latest_brief``) with review and publication fields."""
+        row = self.conn.execute(
+            "SELECT * FROM briefs WHERE story_id = ? ORDER BY version DESC LIMIT 1", (story_id,)).fetchone()
+        return _reviewed_brief(row) if row else None
+
+    def published_brief(self, story_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            "SELECT * FROM briefs WHERE story_id = ? AND status = 'published'", (story_id,)).fetchone()
+        return _reviewed_brief(row) if row else None
+
+    def last_published_brief(self, story_id: int) -> dict[str, Any] | None:
+        """The version made public most recently, whatever became of it since (superseded, unpublished)."""
+        row = self.conn.execute(
+            "SELECT * FROM briefs WHERE story_id = ? AND published_at IS NOT NULL ORDER BY published_at DESC,"
+            " version DESC LIMIT 1", (story_id,)).fetchone()
+        return _reviewed_brief(row) if row else None
+
+    def published_rows(self, *, limit: int = 30, offset: int = 0,
+                       story_ids: list[int] | None = None) -> list[dict[str, Any]]:
+        """Published briefs in brief (headline, dek, counts), newest published first."""
+        sql = _PUBLISHED_ROW + " WHERE b.status = 'published'"
+        params: list[Any] = []
+        if story_ids is not None:
+            sql += f" AND b.story_id IN ({','.join('?' * len(story_ids))})"
+            params += story_ids
+        sql += " ORDER BY b.published_at DESC, b.story_id DESC LIMIT ? OFFSET ?"
+        rows = self.conn.execute(sql, (*params, limit, offset))
+        return [dict(row) | {"updated": bool(row["updated"])} for row in rows]
+
+    def published_versions(self, story_id: int) -> list[dict[str, Any]]:
+        """Every version of a story that was made public, newest first."""
+        rows = self.conn.execute(
+            """SELECT version, status, published_at, published_by, published_changes FROM briefs
+               WHERE story_id = ? AND published_at IS NOT NULL ORDER BY version DESC""", (story_id,))
+        return [{"version": r[0], "status": r[1], "published_at": r[2], "published_by": r[3],
+                 "changes": json.loads(r[4]) if r[4] else None} for r in rows]
+
+    def review_queue(self, *, limit: int | None = None) -> list[dict[str, Any]]:
+        """The newest version of each story when it awaits an editor (draft, needs review, approved):
+        gate failures without an override first, then newest first."""
+        rows = self.conn.execute(
+            """SELECT b.story_id, b.version, json_extract(b.content, '$.headline') AS headline, b.status,
+                      b.gate_passed, json_extract(b.content, '$.gate.reasons') AS reasons, b.created_at,
+                      b.override_reason AS override,
+                      (SELECT p.version FROM briefs p WHERE p.story_id = b.story_id AND p.status = 'published')
+                        AS published_version, b.changes
+               FROM briefs b JOIN stories s ON s.id = b.story_id AND s.merged_into IS NULL
+               WHERE b.version = (SELECT max(x.version) FROM briefs x WHERE x.story_id = b.story_id)
+                 AND b.status IN ('draft', 'needs_review', 'approved')
+               ORDER BY (b.gate_passed = 0 AND b.override_reason IS NULL) DESC, b.created_at DESC, b.story_id DESC
+               LIMIT ?""", (-1 if limit is None else limit,))
+        return [dict(row) | {"gate_passed": bool(row["gate_passed"]), "reasons": json.loads(row["reasons"] or "[]"),
+                             "changes": json.loads(row["changes"]) if row["changes"] else None} for row in rows]
+
+    def set_brief_status(self, story_id: int, version: int, status: str, audit: AuditEntry, *,
+                         reviewed_by: str | None = None) -> None:
+        """Change a version's status (approve, reject), recording the reviewer and the audit entry."""
+        with self._atomic() as conn:
+            conn.execute(
+                """UPDATE briefs SET status = ?, reviewed_by = coalesce(?, reviewed_by),
+                   reviewed_at = CASE WHEN ? IS NULL THEN reviewed_at ELSE ? END WHERE story_id = ? AND version = ?""",
+                (status, reviewed_by, reviewed_by, _iso(utcnow()), story_id, version))
+            self._audit(conn, audit)
+
+    def record_override(self, story_id: int, version: int, reason: str) -> None:
+        """Why an editor kept a version whose lines the gate refused."""
+        with self._atomic() as conn:
+            conn.execute("UPDATE briefs SET override_reason = ? WHERE story_id = ? AND version = ?",
+                         (reason, story_id, version))
+
+    def publish_brief(self, story_id: int, version: int, publication: Publication, audit: AuditEntry) -> None:
+        """Make a version the story's public one: the one published before is superseded, the correction
+        (if any) is stored, the search and entity indexes are rewritten, the audit entry is written."""
+        now = _iso(utcnow())
+        with self._atomic() as conn:
+            conn.execute("UPDATE briefs SET status = 'superseded' WHERE story_id = ? AND status = 'published'",
+                         (story_id,))
+            conn.execute(
+                """UPDATE briefs SET status = 'published', published_at = ?, published_by = ?, published_changes = ?,
+                   reviewed_by = coalesce(reviewed_by, ?), reviewed_at = coalesce(reviewed_at, ?)
+                   WHERE story_id = ? AND version = ?""",
+                (now, publication.by, json.dumps(publication.changes, ensure_ascii=False), publication.by, now,
+                 story_id, version))
+            if publication.correction:
+                conn.execute("INSERT INTO corrections (story_id, version, at, user_name, note) VALUES (?, ?, ?, ?, ?)",
+                             (story_id, version, now, publication.by, publication.correction))
+            self._unindex_story(conn, story_id)
+            conn.execute("INSERT INTO stories_fts (rowid, headline, dek, text) VALUES (?, ?, ?, ?)",
+                         (story_id, *publication.search))
+            conn.executemany(
+                """INSERT OR IGNORE INTO story_entities (story_id, name, label, key, surname, mentions)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                [(story_id, *row) for row in publication.entities])
+            self._audit(conn, audit)
+
+    def unpublish_brief(self, story_id: int, version: int, audit: AuditEntry) -> None:
+        """Take a story's published version off the public pages, feeds and search."""
+        with self._atomic() as conn:
+            conn.execute("UPDATE briefs SET status = 'unpublished' WHERE story_id = ? AND version = ?",
+                         (story_id, version))
+            self._unindex_story(conn, story_id)
+            self._audit(conn, audit)
+
+    @staticmethod
+    def _unindex_story(conn: sqlite3.Connection, story_id: int) -> None:
+        conn.execute("DELETE FROM stories_fts WHERE rowid = ?", (story_id,))
+        conn.execute("DELETE FROM story_entities WHERE story_id = ?", (story_id,))
+
+    def corrections(self, *, limit: int = 50, story_id: int | None = None) -> list[dict[str, Any]]:
+        """Public corrections, newest first, with the headline of the version each came with."""
+        sql = """SELECT c.id, c.story_id, c.version, c.at, c.user_name AS user, c.note,
+                        json_extract(b.content, '$.headline') AS headline
+                 FROM corrections c LEFT JOIN briefs b ON b.story_id = c.story_id AND b.version = c.version"""
+        params: list[Any] = []
+        if story_id is not None:
+            sql += " WHERE c.story_id = ?"
+            params.append(story_id)
+        sql += " ORDER BY c.id DESC LIMIT ?"
+        return [dict(row) for row in self.conn.execute(sql, (*params, limit))]
+
+    # audit log
+
+    def add_audit(self, entry: AuditEntry) -> None:
+        with self._atomic() as conn:
+            self._audit(conn, entry)
+
+    @staticmethod
+    def _audit(conn: sqlite3.Connection, entry: AuditEntry) -> None:
+        conn.execute(
+            """INSERT INTO audit_log (at, user_id, user_name, action, story_id, version, before, after, reason)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (_iso(utcnow()), entry.user_id, entry.user_name, entry.action, entry.story_id, entry.version,
+             _json_or_none(entry.before), _json_or_none(entry.after), entry.reason))
+
+    def audit_log(self, *, limit: int = 100, story_id: int | None = None) -> list[dict[str, Any]]:
+        """Audit entries, newest first."""
+        sql = "SELECT id, at, user_name AS user, action, story_id, version, before, after, reason FROM audit_log"
+        params: list[Any] = []
+        if story_id is not None:
+            sql += " WHERE story_id = ?"
+            params.append(story_id)
+        sql += " ORDER BY id DESC LIMIT ?"
+        rows = self.conn.execute(sql, (*params, limit))
+        return [dict(row) | {k: json.loads(row[k]) if row[k] else None for k in ("before", "after")} for row in rows]
+
+    # search and entities
+
+    def search_stories(self, match: str, *, limit: int = 20) -> list[dict[str, Any]]:
+        """Published briefs matching an FTS5 expression (built by ``newsdesk.search``), best first."""
+        rows = self.conn.execute(
+            """SELECT f.rowid AS story_id, json_extract(b.content, '$.headline') AS headline,
+                      snippet(stories_fts, -1, '', '', '…', 16) AS snippet
+               FROM stories_fts f JOIN briefs b ON b.story_id = f.rowid AND b.status = 'published'
+               WHERE stories_fts MATCH ? ORDER BY f.rank LIMIT ?""", (match, limit))
+        return [dict(row) for row in rows]
+
+    def search_articles(self, match: str, *, limit: int = 20, published_only: bool = True) -> list[dict[str, Any]]:
+        """Articles matching an FTS5 expression, best first; only those of published stories by default."""
+        sql = """SELECT a.id, a.title, a.source, snippet(articles_fts, -1, '', '', '…', 16) AS snippet,
+                        sa.story_id
+                 FROM articles_fts f JOIN articles a ON a.seq = f.rowid
+                 LEFT JOIN story_articles sa ON sa.article_id = a.id
+                 WHERE articles_fts MATCH ?"""
+        if published_only:
+            sql += " AND EXISTS (SELECT 1 FROM briefs b WHERE b.story_id = sa.story_id AND b.status = 'published')"
+        rows = self.conn.execute(sql + " ORDER BY f.rank LIMIT ?", (match, limit))
+        return [dict(row) for row in rows]
+
+    def story_entities(self, story_id: int, limit: int = 30) -> list[dict[str, Any]]:
+        """The people, organisations and places of a published story, most mentioned first."""
+        rows = self.conn.execute(
+            """SELECT name, label, MAX(mentions) AS mentions FROM story_entities WHERE story_id = ?
+               GROUP BY name, label ORDER BY mentions DESC, name LIMIT ?""", (story_id, limit))
+        return [dict(row) for row in rows]
+
+    def entity_mentions(self, key: str) -> list[dict[str, Any]]:
+        """Published stories naming an entity by this normalised form (or, for a person, this surname)."""
+        rows = self.conn.execute(
+            """SELECT story_id, name, label, mentions, key = ? AS exact FROM story_entities
+               WHERE key = ? OR surname = ? ORDER BY exact DESC, mentions DESC""", (key, key, key))
+        return [dict(row) | {"exact": bool(row["exact"])} for row in rows]
+
+
+_USER = "id, name, role, created_at"
+_USER_OF_U = ", ".join(f"u.{column}" for column in _USER.split(", "))  # the same, of a table aliased u
+
+# a published brief in brief: what the front page and entity pages list
+_PUBLISHED_ROW = """SELECT b.story_id, b.version, json_extract(b.content, '$.headline') AS headline,
+       json_extract(b.content, '$.dek') AS dek, json_array_length(b.content, '$.articles') AS articles,
+       json_extract(b.content, '$.independent_origins') AS origins,
+       json_array_length(b.content, '$.differences') AS differences, b.published_at,
+       (SELECT count(*) FROM briefs p WHERE p.story_id = b.story_id AND p.published_at IS NOT NULL) > 1 AS updated
+FROM briefs b"""
+
+
+@dataclass(slots=True)
+class AuditEntry:
+    """One editorial write, as the audit log keeps it."""
+
+    user_id: int | None
+    user_name: str
+    action: str  # edit | approve | reject | publish | unpublish
+    story_id: int | None
+    version: int | None
+    before: Any = None  # JSON-able state before and after the write
+    after: Any = None
+    reason: str | None = None
+
+
+@dataclass(slots=True)
+class Publication:
+    """What publishing a version writes besides its status."""
+
+    by: str
+    changes: dict[str, Any]  # what is new against the previous published version
+    search: tuple[str, str, str]  # headline, dek, text for the search index
+    entities: list[tuple[str, str, str, str | None, int]]  # name, label, key, surname, mentions
+    correction: str | None = None
+
+
+def _json_or_none(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _reviewed_brief(row: sqlite3.Row) -> dict[str, Any]:
+    """A stored brief (see ``_brief``) with its review and publication fields."""
+    extra = {k: row[k] for k in ("reviewed_by", "reviewed_at", "override_reason", "published_at", "published_by")}
+    extra["published_changes"] = json.loads(row["published_changes"]) if row["published_changes"] else None
+    brief = _brief(row) | extra
+    brief["content"]["status"] = row["status"]  # the content keeps the status it was written with
+    return brief
 
 
 def _chunks(items: list, size: int):

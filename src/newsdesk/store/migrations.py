@@ -192,4 +192,109 @@ MIGRATIONS: list[tuple[str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        "0006_newsroom",
+        """
+        -- editors and admins of the web newsroom; passwords as argon2id hashes
+        CREATE TABLE users (
+            id             INTEGER PRIMARY KEY,
+            name           TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            role           TEXT NOT NULL,       -- editor | admin
+            password_hash  TEXT NOT NULL,
+            created_at     TEXT NOT NULL
+        );
+
+        -- signed-in browsers: only the SHA-256 of the session token is kept
+        CREATE TABLE sessions (
+            token_hash  TEXT PRIMARY KEY,
+            user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            csrf        TEXT NOT NULL,
+            created_at  TEXT NOT NULL,
+            expires_at  TEXT NOT NULL
+        );
+        CREATE INDEX sessions_expires ON sessions(expires_at);
+
+        -- API tokens ("nd_..."): shown once, kept as SHA-256
+        CREATE TABLE api_tokens (
+            id          INTEGER PRIMARY KEY,
+            token_hash  TEXT NOT NULL UNIQUE,
+            user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            label       TEXT NOT NULL,
+            created_at  TEXT NOT NULL
+        );
+
+        -- every editorial write: who did what to which version, with the state before and after
+        CREATE TABLE audit_log (
+            id         INTEGER PRIMARY KEY,
+            at         TEXT NOT NULL,
+            user_id    INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            user_name  TEXT NOT NULL,            -- kept when the account goes
+            action     TEXT NOT NULL,            -- edit | approve | reject | publish | unpublish
+            story_id   INTEGER,
+            version    INTEGER,
+            before     TEXT,                     -- JSON
+            after      TEXT,                     -- JSON
+            reason     TEXT                      -- override reason, rejection reason, correction note
+        );
+        CREATE INDEX audit_log_story ON audit_log(story_id, id);
+
+        -- public corrections: what changed when a published brief was replaced
+        CREATE TABLE corrections (
+            id         INTEGER PRIMARY KEY,
+            story_id   INTEGER NOT NULL REFERENCES stories(id),
+            version    INTEGER NOT NULL,         -- the version published with this note
+            at         TEXT NOT NULL,
+            user_name  TEXT NOT NULL,
+            note       TEXT NOT NULL
+        );
+        CREATE INDEX corrections_story ON corrections(story_id, id);
+
+        -- review and publication of each brief version
+        ALTER TABLE briefs ADD COLUMN reviewed_by TEXT;
+        ALTER TABLE briefs ADD COLUMN reviewed_at TEXT;
+        ALTER TABLE briefs ADD COLUMN override_reason TEXT;    -- why an editor kept lines the gate refused
+        ALTER TABLE briefs ADD COLUMN published_at TEXT;       -- set when first made public; kept when superseded
+        ALTER TABLE briefs ADD COLUMN published_by TEXT;
+        ALTER TABLE briefs ADD COLUMN published_changes TEXT;  -- JSON: what is new against the previous published version
+        CREATE INDEX briefs_published ON briefs(published_at) WHERE published_at IS NOT NULL;
+
+        -- full-text search of article titles, deks and bodies, kept in step with articles by triggers
+        CREATE VIRTUAL TABLE articles_fts USING fts5(
+            title, dek, text, content='articles', content_rowid='seq',
+            tokenize='porter unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+            INSERT INTO articles_fts (rowid, title, dek, text) VALUES (new.seq, new.title, new.dek, new.text);
+        END;
+        CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+            INSERT INTO articles_fts (articles_fts, rowid, title, dek, text)
+            VALUES ('delete', old.seq, old.title, old.dek, old.text);
+        END;
+        CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, dek, text ON articles BEGIN
+            INSERT INTO articles_fts (articles_fts, rowid, title, dek, text)
+            VALUES ('delete', old.seq, old.title, old.dek, old.text);
+            INSERT INTO articles_fts (rowid, title, dek, text) VALUES (new.seq, new.title, new.dek, new.text);
+        END;
+        INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');
+
+        -- full-text search of published briefs (rowid = story id), written on publish, removed on unpublish
+        CREATE VIRTUAL TABLE stories_fts USING fts5(
+            headline, dek, text, tokenize='porter unicode61 remove_diacritics 2'
+        );
+
+        -- people, organisations and places of each published brief (the reconciled entities), by every
+        -- name form written; written on publish, removed on unpublish
+        CREATE TABLE story_entities (
+            story_id  INTEGER NOT NULL REFERENCES stories(id),
+            name      TEXT NOT NULL,             -- the entity's display name
+            label     TEXT NOT NULL,             -- person | organisation | place
+            key       TEXT NOT NULL,             -- one written form, normalised
+            surname   TEXT,                      -- a person's last name, normalised
+            mentions  INTEGER NOT NULL,
+            PRIMARY KEY (story_id, name, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX story_entities_key ON story_entities(key);
+        CREATE INDEX story_entities_surname ON story_entities(surname);
+        """,
+    ),
 ]

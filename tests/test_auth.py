@@ -1,0 +1,209 @@
+"""Editor accounts: hashed passwords, sessions that expire, tokens kept hashed, a login limit, the users command."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from typer.testing import CliRunner
+
+from newsdesk import cli_users
+from newsdesk.auth import Accounts, AuthError, LoginLimiter, hash_password, verify_password
+from newsdesk.cli import app
+from newsdesk.store import Store
+
+PASSWORD = "correct horse battery"
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def _stored_bytes(db_path) -> bytes:
+    """Everything SQLite has written for the store: the file and its write-ahead log."""
+    return b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
+
+
+@pytest.fixture
+def accounts(store):
+    return Accounts(store)
+
+
+# ------------------------------------------------------------------ passwords and accounts
+
+
+def test_a_password_is_kept_as_an_argon2id_hash_that_verifies_only_the_right_password():
+    hashed = hash_password(PASSWORD)
+    assert PASSWORD not in hashed and hashed.startswith("$argon2id$")
+    assert verify_password(hashed, PASSWORD)
+    assert not verify_password(hashed, PASSWORD + "!")
+    assert not verify_password("not a hash", PASSWORD)
+
+
+def test_an_editor_signs_in_with_the_right_password_only(accounts, db_path):
+    ann = accounts.add_user("ann", "editor", PASSWORD)
+    assert ann["name"] == "ann" and ann["role"] == "editor" and ann["created_at"]
+    assert accounts.authenticate("ann", PASSWORD) == ann
+    assert accounts.authenticate("ann", "wrong password!") is None
+    assert accounts.authenticate("nobody", PASSWORD) is None
+    assert PASSWORD.encode() not in _stored_bytes(db_path)
+    assert [u["name"] for u in accounts.list_users()] == ["ann"]
+
+
+@pytest.mark.parametrize(
+    "name, role, password, message",
+    [
+        ("ann", "editor", "short", "at least 10"),
+        ("ann", "publisher", PASSWORD, "role 'publisher' is unknown"),
+        ("ann smith", "editor", PASSWORD, "not allowed"),
+        ("", "editor", PASSWORD, "not allowed"),
+        ("<b>x</b>", "admin", PASSWORD, "not allowed"),
+    ],
+)
+def test_a_bad_account_is_refused_with_the_reason(accounts, name, role, password, message):
+    with pytest.raises(AuthError, match=message):
+        accounts.add_user(name, role, password)
+    assert accounts.list_users() == []
+
+
+def test_a_name_is_taken_whatever_its_case(accounts):
+    accounts.add_user("ann", "editor", PASSWORD)
+    with pytest.raises(AuthError, match="already exists"):
+        accounts.add_user("Ann", "admin", PASSWORD)
+    assert len(accounts.list_users()) == 1
+
+
+# ------------------------------------------------------------------ sessions and tokens
+
+
+def test_a_session_knows_its_user_and_csrf_token_until_it_expires(store, db_path):
+    clock = Clock(datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc))
+    accounts = Accounts(store, session_hours=12, clock=clock)
+    ann = accounts.add_user("ann", "editor", PASSWORD)
+    token, csrf = accounts.start_session(ann["id"])
+    assert token != csrf
+    assert accounts.session(token) == {"user": ann, "csrf": csrf}
+    stored = store.conn.execute("SELECT token_hash FROM sessions").fetchone()[0]
+    assert stored == hashlib.sha256(token.encode()).hexdigest()
+    assert token.encode() not in _stored_bytes(db_path)
+
+    clock.now += timedelta(hours=11, minutes=59)
+    assert accounts.session(token)["user"]["name"] == "ann"
+    clock.now += timedelta(minutes=2)
+    assert accounts.session(token) is None
+    assert accounts.session("made-up") is None and accounts.session("") is None
+
+
+def test_signing_out_ends_the_session(accounts):
+    ann = accounts.add_user("ann", "editor", PASSWORD)
+    token, _ = accounts.start_session(ann["id"])
+    accounts.end_session(token)
+    assert accounts.session(token) is None
+    with pytest.raises(AuthError, match="no user with id 999"):
+        accounts.start_session(999)
+
+
+def test_an_api_token_is_shown_once_and_stored_only_as_a_hash(accounts, store, db_path):
+    ann = accounts.add_user("ann", "editor", PASSWORD)
+    token = accounts.issue_token("ann", "wire script")
+    assert token.startswith("nd_") and len(token) > 30
+    assert accounts.token_user(token) == ann
+    assert accounts.token_user(token + "x") is None and accounts.token_user("") is None
+    assert token.encode() not in _stored_bytes(db_path)
+    (label,) = store.conn.execute("SELECT label FROM api_tokens").fetchone()
+    assert label == "wire script"
+
+
+def test_a_token_needs_a_known_user_and_a_label(accounts):
+    accounts.add_user("ann", "editor", PASSWORD)
+    with pytest.raises(AuthError, match="no user named 'bob'"):
+        accounts.issue_token("bob", "x")
+    with pytest.raises(AuthError, match="label"):
+        accounts.issue_token("ann", "  ")
+
+
+# ------------------------------------------------------------------ the login limit
+
+
+def test_the_sixth_failed_login_within_the_window_is_blocked_and_freed_after_it():
+    clock = Clock(1000.0)
+    limiter = LoginLimiter(attempts=5, window_s=900, clock=clock)
+    for _ in range(5):
+        assert limiter.allowed("10.0.0.1", "ann")
+        limiter.failed("10.0.0.1", "ann")
+    assert not limiter.allowed("10.0.0.1", "ann")
+    assert not limiter.allowed("10.0.0.1", "bob")  # the address is blocked, whatever the name
+    assert not limiter.allowed("10.9.9.9", "ANN")  # and the name, from any address
+    assert limiter.allowed("10.9.9.9", "bob")
+    clock.now += 899
+    assert not limiter.allowed("10.0.0.1", "ann")
+    clock.now += 2
+    assert limiter.allowed("10.0.0.1", "ann")
+
+
+def test_a_successful_login_clears_the_failures_against_that_name():
+    limiter = LoginLimiter(attempts=5, window_s=900, clock=Clock(0.0))
+    for _ in range(4):
+        limiter.failed("10.0.0.1", "ann")
+    limiter.succeeded("10.0.0.1", "ann")
+    for _ in range(4):
+        limiter.failed("10.0.0.1", "ann")
+    assert limiter.allowed("10.0.0.1", "ann")
+
+
+# ------------------------------------------------------------------ newsdesk users
+
+
+@pytest.fixture
+def users_cli(cli, db_path):
+    """Run ``newsdesk users ...`` in-process with text on standard input (``cli`` sets up the environment)."""
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None):
+        return runner.invoke(app, ["--db", str(db_path), "users", *args], input=input, catch_exceptions=False)
+
+    return run
+
+
+def test_users_add_reads_the_password_from_standard_input(users_cli, db_path):
+    result = users_cli("add", "ann", "--role", "editor", input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    assert "added editor ann" in result.output
+    with Store(db_path) as store:
+        assert Accounts(store).authenticate("ann", PASSWORD)["role"] == "editor"
+
+
+def test_users_add_at_a_terminal_asks_for_the_password_twice(users_cli, db_path, monkeypatch):
+    monkeypatch.setattr(cli_users, "_stdin_is_terminal", lambda: True)
+    result = users_cli("add", "bea", "--role", "admin", input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert "Repeat for confirmation" in result.output and PASSWORD not in result.output
+    with Store(db_path) as store:
+        assert Accounts(store).authenticate("bea", PASSWORD)["role"] == "admin"
+
+
+def test_users_add_refuses_a_short_password_and_says_why(users_cli):
+    result = users_cli("add", "ann", input="short\n")
+    assert result.exit_code == 1
+    assert "it needs at least 10" in result.output
+
+
+def test_users_list_and_token(users_cli, db_path):
+    users_cli("add", "ann", input=PASSWORD + "\n")
+    listed = users_cli("list", "--json")
+    assert [u["name"] for u in json.loads(listed.stdout)] == ["ann"]
+    result = users_cli("token", "ann", "--label", "wire script")
+    assert result.exit_code == 0
+    token = result.stdout.strip()
+    assert token.startswith("nd_") and "shown only now" in result.output
+    with Store(db_path) as store:
+        assert Accounts(store).token_user(token)["name"] == "ann"
+    assert token.encode() not in _stored_bytes(db_path)
