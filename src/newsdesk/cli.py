@@ -20,6 +20,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from newsdesk import __version__, pipeline
+from newsdesk.cli_serve import serve
+from newsdesk.cli_users import users_app
 from newsdesk.fetch import FetchError, check_host
 from newsdesk.models import Article, InputError
 from newsdesk.settings import SETTINGS, Settings, SettingsError, load_settings
@@ -46,6 +48,8 @@ app.add_typer(articles_app, name="articles")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(stories_app, name="stories")
 app.add_typer(eval_app, name="eval")
+app.add_typer(users_app, name="users")
+app.command("serve")(serve)
 
 
 class Desk:

@@ -1,0 +1,69 @@
+"""Reader pages: the front page, a story, an article with its evidence, search, an entity.
+
+Readers see what editors published: an article's page is public once a story citing it
+is published; before that only a logged-in editor (reviewing the draft) can open it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from starlette.responses import HTMLResponse
+
+from newsdesk.web.security import Web, session_of
+from newsdesk.web.views import StoryView, highlight
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 30
+
+
+def pages(request: Request):
+    return request.app.state.pages
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, web: Web, page: Annotated[int, Query(ge=1, le=1000)] = 1) -> HTMLResponse:
+    rows = web.newsroom.front_page(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    context = {"stories": rows[:PAGE_SIZE], "page": page, "more": len(rows) > PAGE_SIZE}
+    return pages(request).page(request, "home.html", context)
+
+
+@router.get("/stories/{story_id:int}", response_class=HTMLResponse)
+def story(request: Request, web: Web, story_id: int) -> HTMLResponse:
+    published = web.newsroom.published(story_id)
+    if published is None:
+        raise HTTPException(404, f"There is no published story {story_id}.")
+    key = ("story", story_id, published["version"])
+    view = web.fragments.get(key, lambda: StoryView(published["content"]))
+    return pages(request).page(request, "story.html", {"story": published, "view": view, "content": view.content})
+
+
+@router.get("/articles/{article_id:path}", response_class=HTMLResponse)
+def article(
+    request: Request,
+    web: Web,
+    article_id: str,
+    hl: Annotated[str | None, Query(max_length=40)] = None,
+    f: Annotated[str | None, Query(max_length=10)] = None,
+) -> HTMLResponse:
+    found = web.newsroom.article(article_id)
+    if found is None or not (found.get("story_published") or session_of(request)):
+        raise HTTPException(404, f"There is no published article {article_id!r}.")
+    mark, problem = highlight(found, hl, f)
+    return pages(request).page(request, "article.html", {"article": found, "mark": mark, "problem": problem})
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search(request: Request, web: Web, q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
+    query = " ".join(q.split())
+    results = web.newsroom.search(query) if query else {"stories": [], "articles": []}
+    return pages(request).page(request, "search.html", {"q": query, "results": results})
+
+
+@router.get("/entities/{name:path}", response_class=HTMLResponse)
+def entity(request: Request, web: Web, name: str) -> HTMLResponse:
+    found = web.newsroom.entity(name)
+    if found is None:
+        raise HTTPException(404, f"No published story mentions {name!r}.")
+    return pages(request).page(request, "entity.html", {"entity": found})

@@ -1,0 +1,111 @@
+"""What one web application instance owns: connections, the write lock, limits and caches.
+
+Routes run in a thread pool, and a SQLite connection belongs to the thread that opened
+it, so every thread gets its own store (and Newsroom and Accounts on top of it) on first
+use. Reads run in parallel through WAL; writes take the scheduler's process-wide lock
+(``newsdesk.scheduler.write_lock``), so an editor's save waits for one transaction, never
+for SQLite's busy handler. Nothing here is module-global: two apps in one process share nothing but
+that lock.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from newsdesk.auth import Accounts, LoginLimiter
+from newsdesk.newsroom import Newsroom
+from newsdesk.scheduler import open_store, write_lock
+from newsdesk.settings import Settings
+from newsdesk.store import Store
+
+
+class LRU:
+    """A small thread-safe least-recently-used cache for immutable rendered fragments."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+
+class WebState:
+    """Per-app resources; reached from a request as ``request.app.state.web``."""
+
+    def __init__(self, settings: Settings, store_path: Path, *, scheduler: Any = None, embedder: Any = None) -> None:
+        self.settings = settings
+        self.store_path = Path(store_path)
+        self.scheduler = scheduler
+        self.secret = secrets.token_bytes(32)  # signs pre-session login CSRF tokens; a restart voids them
+        self.limiter = LoginLimiter()
+        self.fragments = LRU()
+        self._open, self.write_lock = open_store, write_lock  # the scheduler's: one writer per process
+        self._local = threading.local()
+        self._embedder = embedder
+        self._embedder_lock = threading.Lock()
+
+    # -- per-thread objects -----------------------------------------------------
+
+    def _thread_objects(self) -> dict[str, Any]:
+        objects = getattr(self._local, "objects", None)
+        if objects is None:
+            store = self._open(self.store_path)
+            objects = {"store": store, "newsroom": Newsroom(store, self.settings), "accounts": Accounts(store)}
+            self._local.objects = objects
+        return objects
+
+    @property
+    def store(self) -> Store:
+        return self._thread_objects()["store"]
+
+    @property
+    def newsroom(self) -> Newsroom:
+        return self._thread_objects()["newsroom"]
+
+    @property
+    def accounts(self) -> Accounts:
+        return self._thread_objects()["accounts"]
+
+    # -- writing ----------------------------------------------------------------
+
+    @contextmanager
+    def writing(self) -> Iterator[Newsroom]:
+        """The thread's Newsroom, with the write lock held for the whole action."""
+        with self.write_lock:
+            yield self.newsroom
+
+    @contextmanager
+    def editing(self) -> Iterator[Newsroom]:
+        """A Newsroom that can check edited lines (it needs the embedder), under the write lock."""
+        embedder = self.embedder()
+        with self.write_lock:
+            yield Newsroom(self.store, self.settings, embedder=embedder)
+
+    def embedder(self) -> Any:
+        """The sentence embedder, loaded once per app (the scheduler's when it runs beside us)."""
+        with self._embedder_lock:
+            if self._embedder is None:
+                if self.scheduler is not None and hasattr(self.scheduler, "embedder"):
+                    self._embedder = self.scheduler.embedder
+                else:
+                    from newsdesk.stories import make_embedder
+
+                    self._embedder = make_embedder(self.settings)
+            return self._embedder
