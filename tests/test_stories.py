@@ -157,6 +157,37 @@ def test_example_corpus_clusters_into_its_gold_stories_with_gold_origins(cli, db
 
     cli("ingest", str(EXAMPLES / "corpus.jsonl"), str(EXAMPLES / "articles"), str(EXAMPLES / "feed.xml"))
     cli("cluster")
+    _assert_gold_stories(db_path)
+
+
+def test_clustering_in_two_runs_finds_the_same_stories_as_one_run(cli, tmp_path, db_path):
+    """Stories loaded back from the store weigh their members' words as stories built in this run do."""
+    from conftest import EXAMPLES
+
+    records = [json.loads(line) for line in (EXAMPLES / "corpus.jsonl").read_text(encoding="utf-8").splitlines()]
+    records.sort(key=lambda r: r["published"])
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text("\n".join(json.dumps(r) for r in records[: len(records) // 2]))
+    second.write_text("\n".join(json.dumps(r) for r in records[len(records) // 2:]))
+    cli("ingest", str(first))
+    cli("cluster")
+    cli("ingest", str(second))
+    cli("cluster")
+    cli("--db", str(tmp_path / "one.db"), "ingest", str(EXAMPLES / "corpus.jsonl"))
+    cli("--db", str(tmp_path / "one.db"), "cluster")
+    partitions = []
+    for path in (db_path, tmp_path / "one.db"):
+        with Store(path) as store:
+            stories: dict[int, set[str]] = {}
+            for article_id, story_id in store.story_labels().items():
+                stories.setdefault(story_id, set()).add(article_id)
+            partitions.append(sorted(sorted(members) for members in stories.values()))
+    assert partitions[0] == partitions[1]
+
+
+def _assert_gold_stories(db_path):
+    from conftest import EXAMPLES
+
     gold = json.loads((EXAMPLES / "gold.json").read_text(encoding="utf-8"))
     with Store(db_path) as store:
         gold_key = {a.id: a.extra.get("guid", a.id) for a in store.list_articles()}

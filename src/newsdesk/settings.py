@@ -140,6 +140,8 @@ class Settings:
     origins: dict[str, str] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "values":  # not a setting (e.g. asked while unpickling)
+            raise AttributeError(name)
         try:
             return self.values[name]
         except KeyError:

@@ -117,7 +117,9 @@ class StoryDesk:
             )
             for m in members:
                 if m.id in vectors:
-                    state.recent.append(self._item(m, np.frombuffer(vectors[m.id], dtype=np.float32)))
+                    item = self._item(m, np.frombuffer(vectors[m.id], dtype=np.float32))
+                    item.weights = self.lexicon.weigh(item.terms)  # what a member that joined in this run has
+                    state.push(item, self.params.members_compared)
                     self._articles[m.id] = m
             if state.recent:
                 self.index.stories[state.id] = state
