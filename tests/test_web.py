@@ -73,6 +73,8 @@ def test_the_story_page_shows_every_section_of_the_published_brief(client, desk,
         assert select(doc, f"section.{name}"), f"section.{name} is missing"
     differences = text(select(doc, "section.differences")[0])
     assert all(side["value"] in differences for d in content["differences"] for side in d["sides"])
+    topics = [text(t) for t in select(doc, "section.differences strong.topic")]
+    assert any("Qatari" in t for t in topics), topics  # names keep their capitals
     assert len(select(doc, "section.sources li.origin")) == content["independent_origins"] == 2
     assert "Version 1" in text(select(doc, "section.versions")[0])
     assert "No corrections" in text(select(doc, "section.corrections")[0])

@@ -70,6 +70,12 @@ def plural(n: Any, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
+def first_upper(text: str) -> str:
+    """The text with its first letter capitalised and the rest as written (Jinja's ``capitalize``
+    lowercases names: "netanyahu", "us officials")."""
+    return text[:1].upper() + text[1:]
+
+
 def make_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -78,7 +84,7 @@ def make_environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.filters.update(when=when, count=count, plural=plural, safe_url=safe_url)
+    env.filters.update(when=when, count=count, plural=plural, safe_url=safe_url, first_upper=first_upper)
     env.globals.update(article_href=article_href, entity_href=entity_href)
     return env
 
