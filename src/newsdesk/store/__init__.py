@@ -564,7 +564,7 @@ class Store:
         return {row[0]: row[1] for row in self._by_model(sql, model, digests)}
 
     def save_text_vectors(self, model: str, vectors: dict[bytes, bytes]) -> None:
-        with self.transaction() as conn:
+        with self._atomic() as conn:  # a gate may run inside a caller's transaction
             conn.executemany(
                 "INSERT OR REPLACE INTO text_vectors (model, digest, vector) VALUES (?, ?, ?)",
                 [(model, digest, blob) for digest, blob in vectors.items()],
