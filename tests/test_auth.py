@@ -122,6 +122,23 @@ def test_an_api_token_is_shown_once_and_stored_only_as_a_hash(accounts, store, d
     assert label == "wire script"
 
 
+def test_a_revoked_token_is_refused_and_the_list_says_when_each_was_last_used(store):
+    clock = Clock(datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc))
+    accounts = Accounts(store, clock=clock)
+    accounts.add_user("ann", "editor", PASSWORD)
+    wire, unused = accounts.issue_token("ann", "wire script"), accounts.issue_token("ann", "old laptop")
+    assert accounts.token_user(wire)["name"] == "ann"
+    listed = {t["label"]: t for t in accounts.tokens("ann")}
+    assert listed["wire script"]["last_used_at"].startswith("2026-01-05T09:00")
+    assert listed["old laptop"]["last_used_at"] is None
+    assert all(wire not in json.dumps(t) and unused not in json.dumps(t) for t in listed.values())
+    accounts.revoke_token(listed["old laptop"]["id"])
+    assert accounts.token_user(unused) is None
+    assert accounts.token_user(wire)["name"] == "ann"  # the other token still works
+    with pytest.raises(AuthError, match="no API token with id"):
+        accounts.revoke_token(listed["old laptop"]["id"])
+
+
 def test_a_token_needs_a_known_user_and_a_label(accounts):
     accounts.add_user("ann", "editor", PASSWORD)
     with pytest.raises(AuthError, match="no user named 'bob'"):
@@ -207,3 +224,16 @@ def test_users_list_and_token(users_cli, db_path):
     with Store(db_path) as store:
         assert Accounts(store).token_user(token)["name"] == "ann"
     assert token.encode() not in _stored_bytes(db_path)
+
+
+def test_users_tokens_lists_and_revoke_token_revokes(users_cli, db_path):
+    users_cli("add", "ann", input=PASSWORD + "\n")
+    token = users_cli("token", "ann", "--label", "wire script").stdout.strip()
+    (listed,) = json.loads(users_cli("tokens", "ann", "--json").stdout)
+    assert listed["label"] == "wire script" and listed["user"] == "ann" and token not in json.dumps(listed)
+    result = users_cli("revoke-token", str(listed["id"]))
+    assert result.exit_code == 0 and f"revoked API token {listed['id']}" in result.output
+    with Store(db_path) as store:
+        assert Accounts(store).token_user(token) is None
+    missing = users_cli("revoke-token", str(listed["id"]))
+    assert missing.exit_code == 1 and "no API token" in missing.output

@@ -28,6 +28,7 @@ ROLES = ("editor", "admin")
 MIN_PASSWORD = 10
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 TOKEN_PREFIX = "nd_"
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)  # a token's last use is written at most this often
 
 _hasher = PasswordHasher()  # argon2id with the library's current parameters; stateless, so safe to share
 # verified against when the name is unknown, so that an unknown name takes as long as a wrong password
@@ -142,9 +143,28 @@ class Accounts:
         return token
 
     def token_user(self, token: str) -> dict[str, Any] | None:
+        """The user of a live API token (None when unknown or revoked); notes when it was used."""
         if not token or not token.startswith(TOKEN_PREFIX):
             return None
-        return self.store.api_token_user(_digest(token))
+        found = self.store.api_token_user(_digest(token))
+        if found is None:
+            return None
+        user, token_id, last_used = found
+        now = self.clock()
+        if last_used is None or now - last_used >= TOKEN_USE_RESOLUTION:
+            self.store.touch_api_token(token_id, now)
+        return user
+
+    def tokens(self, name: str | None = None) -> list[dict[str, Any]]:
+        """The API tokens (of one account, or all): id, user, label, created_at, last_used_at — never a value."""
+        if name is not None and self.store.get_user(name) is None:
+            raise AuthError(f"no user named {name!r}")
+        return self.store.list_api_tokens(name)
+
+    def revoke_token(self, token_id: int) -> None:
+        """Make an API token useless at once (the id is what 'newsdesk users tokens' lists)."""
+        if not self.store.delete_api_token(token_id):
+            raise AuthError(f"there is no API token with id {token_id}")
 
 
 class LoginLimiter:

@@ -95,3 +95,39 @@ def users_token(
         _fail(str(exc))
     sys.stdout.write(token + "\n")
     err.print("This token is shown only now: store it somewhere safe.")
+
+
+@users_app.command("tokens")
+def users_tokens(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="Only this account's tokens.", show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: a list of {id, user, label, created_at, last_used_at}.")] = False,
+) -> None:
+    """List API tokens: id, account, label, when made and last used (never the token itself)."""
+    try:
+        tokens = _accounts(ctx).tokens(name)
+    except AuthError as exc:
+        _fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(tokens, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"{len(tokens)} API token{'s' if len(tokens) != 1 else ''}", title_justify="left")
+    for col in ("id", "account", "label", "created", "last used"):
+        table.add_column(col)
+    for t in tokens:
+        used = t["last_used_at"][:16].replace("T", " ") if t["last_used_at"] else "never"
+        table.add_row(str(t["id"]), escape(t["user"]), escape(t["label"]), t["created_at"][:16].replace("T", " "), used)
+    out.print(table)
+
+
+@users_app.command("revoke-token")
+def users_revoke_token(
+    ctx: typer.Context,
+    token_id: Annotated[int, typer.Argument(help="The token's id, as 'newsdesk users tokens' lists it.", show_default=False)],
+) -> None:
+    """Revoke an API token: requests sending it are refused from now on."""
+    try:
+        _accounts(ctx).revoke_token(token_id)
+    except AuthError as exc:
+        _fail(str(exc))
+    err.print(f"revoked API token {token_id}")

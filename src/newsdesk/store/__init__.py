@@ -697,12 +697,32 @@ class Store:
             conn.execute("INSERT INTO api_tokens (token_hash, user_id, label, created_at) VALUES (?, ?, ?, ?)",
                          (token_hash, user_id, label, _iso(utcnow())))
 
-    def api_token_user(self, token_hash: str) -> dict[str, Any] | None:
+    def api_token_user(self, token_hash: str) -> tuple[dict[str, Any], int, datetime | None] | None:
+        """(user, token id, last used) of a stored API token."""
         row = self.conn.execute(
-            f"""SELECT {_USER_OF_U} FROM api_tokens t
+            f"""SELECT t.id AS token_id, t.last_used_at, {_USER_OF_U} FROM api_tokens t
                 JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?""", (token_hash,)
         ).fetchone()
-        return dict(row) if row else None
+        if row is None:
+            return None
+        user = dict(row)
+        return user, user.pop("token_id"), _dt(user.pop("last_used_at"))
+
+    def touch_api_token(self, token_id: int, when: datetime) -> None:
+        with self._atomic() as conn:
+            conn.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (_iso(when), token_id))
+
+    def list_api_tokens(self, user_name: str | None = None) -> list[dict[str, Any]]:
+        """Every API token (never its value): id, user, label, created_at, last_used_at."""
+        sql = """SELECT t.id, u.name AS user, t.label, t.created_at, t.last_used_at
+                 FROM api_tokens t JOIN users u ON u.id = t.user_id"""
+        rows = self.conn.execute(sql + (" WHERE u.name = ?" if user_name else "") + " ORDER BY t.id",
+                                 (user_name,) if user_name else ())
+        return [dict(row) for row in rows]
+
+    def delete_api_token(self, token_id: int) -> bool:
+        with self._atomic() as conn:
+            return conn.execute("DELETE FROM api_tokens WHERE id = ?", (token_id,)).rowcount > 0
 
     # review and publication
 

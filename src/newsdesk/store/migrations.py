@@ -297,4 +297,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX story_entities_surname ON story_entities(surname);
         """,
     ),
+    (
+        "0007_token_use",
+        """
+        -- when an API token was last used (written at most once a minute), so unused ones can be revoked
+        ALTER TABLE api_tokens ADD COLUMN last_used_at TEXT;
+        """,
+    ),
 ]
