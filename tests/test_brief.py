@@ -350,3 +350,11 @@ def test_a_gate_vector_does_not_depend_on_the_texts_embedded_with_it(embedder):
     others = ["A Qatari delegation met US officials.", "Talks lasted approximately two hours at the White House."]
     alone = embedder.encode_each([text])[0]
     assert (embedder.encode_each([*others, text])[-1] == alone).all()
+
+
+def test_markdown_escapes_what_makes_markup_and_nothing_else():
+    from newsdesk.brief.render import escape_md
+
+    assert escape_md("Netanyahu's X (formerly Twitter) account") == "Netanyahu's X (formerly Twitter) account"
+    assert escape_md("[click](javascript:alert(1)) <b>*bold*</b>") == \
+        "\\[click\\](javascript:alert(1)) \\<b\\>\\*bold\\*\\</b\\>"

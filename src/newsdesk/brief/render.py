@@ -10,10 +10,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
+# Characters that make markup anywhere in a line. Brackets are escaped, so "(" can never open a
+# link target and "!" never an image; "#", "+" and "-" only matter at the start of a line, and the
+# text always follows a marker there ("- ", "# ").
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|])")
 
 
 def escape_md(text: str) -> str:
+    """One line of text that Markdown shows as written: no links, emphasis, HTML or tables."""
     return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
