@@ -52,7 +52,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # tests/httpserver.py: the local feed server
 
 from cluster import DATA, ECB, copy_store, ingest_and_cluster, replica, write_jsonl  # noqa: E402
-from httpserver import LocalHTTPServer  # noqa: E402
+from httpserver import LocalHTTPServer, stop_process  # noqa: E402
 
 from newsdesk.auth import Accounts  # noqa: E402
 from newsdesk.brief.desk import BriefDesk  # noqa: E402
@@ -216,7 +216,7 @@ def start_server(db: Path, port: int, tmp: Path, interval: float, isolate: bool)
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    stop_server(process)
+    stop_process(process)
     sys.exit("the server did not answer /healthz within 120 s")
 
 
@@ -235,15 +235,6 @@ def serve_child(db: str, port: str, interval: str, where: str) -> None:
     scheduler = Scheduler(settings, db, interval_s=float(interval), isolate=where == "worker")
     app = create_app(settings, store_path=db, scheduler=scheduler)
     uvicorn.run(app, host="127.0.0.1", port=int(port), log_level="warning", access_log=False, server_header=False)
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 # -- 5. load --------------------------------------------------------------------------------
@@ -440,7 +431,7 @@ def run_load(args, generator: str, db: Path, tmp: Path, feed: GrowingFeed, publi
         cycles = scheduler_cycles(base) - cycles_before
         feed.stop()
     finally:
-        stop_server(process)
+        stop_process(process)
     scheduler_activity(db, feed, since_wall, start, end, cycles)
 
 

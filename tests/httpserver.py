@@ -210,3 +210,15 @@ def http_server():
         yield server
     finally:
         server.stop()
+
+
+def stop_process(process, timeout: float = 20.0) -> None:
+    """Ask a server subprocess to stop (SIGTERM), and kill it when it has not ended within ``timeout``."""
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

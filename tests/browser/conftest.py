@@ -25,6 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import REPO, SEEDS, need
+from httpserver import stop_process
 
 from newsdesk import pipeline
 from newsdesk.auth import Accounts
@@ -174,12 +175,7 @@ def site(tmp_path_factory):
         _wait_until_up(process, base_url, log)
         yield Site(base_url, db, stories, log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=15)
 
 
 # -- the browser -----------------------------------------------------------------------------
