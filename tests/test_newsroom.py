@@ -287,7 +287,8 @@ def test_a_store_from_before_the_newsroom_migrates_and_its_articles_become_searc
         old.add_article(Article(id="a1", title="Harbour bridge closes", text="The swing bridge closed at noon."))
     monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
     with Store(db) as store:
-        assert store.applied_migrations()[-1] == "0006_newsroom"
+        assert "0006_newsroom" in store.applied_migrations()
+        assert store.applied_migrations()[-1] == MIGRATIONS[-1][0]
         assert [a["id"] for a in store.search_articles('"swing"', published_only=False)] == ["a1"]
         store.add_article(Article(id="a2", title="Ferry resumes", text="The ferry sails again."))
         assert [a["id"] for a in store.search_articles('"ferry"', published_only=False)] == ["a2"]
