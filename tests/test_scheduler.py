@@ -74,6 +74,24 @@ def test_a_polled_feed_becomes_one_story_with_a_brief_that_waits_for_an_editor(h
         assert len(store.latest_brief(story["id"])["content"]["quick_take"]) >= 3
 
 
+def test_a_brief_that_failed_is_written_after_a_restart(http_server, feed_settings, db_path, embedder, monkeypatch):
+    from newsdesk.brief.desk import BriefDesk
+
+    with Store(db_path) as store:
+        store.add_feed(serve_seeds(http_server))
+    with monkeypatch.context() as patch:
+        patch.setattr(BriefDesk, "run", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("model crashed")))
+        first = Scheduler(feed_settings, db_path, embedder=embedder).run_once()
+    assert [e["stage"] for e in first["errors"]] == ["brief"] and first["briefs"] == []
+
+    restarted = Scheduler(feed_settings, db_path, embedder=embedder).run_once()  # a new process: nothing in memory
+    assert restarted["clustered"] == 0 and restarted["errors"] == []
+    with Store(db_path) as store:
+        (story,) = store.list_stories()
+        assert restarted["briefs"] == [{"story_id": story["id"], "version": 1, "status": "draft"}]
+    assert Scheduler(feed_settings, db_path, embedder=embedder).run_once()["briefs"] == []  # and only once
+
+
 def test_the_next_cycle_after_nothing_new_writes_nothing(http_server, feed_settings, db_path, embedder):
     with Store(db_path) as store:
         store.add_feed(serve_seeds(http_server), poll_interval=1)

@@ -36,6 +36,7 @@ worker lives). A bad feed is recorded by ``poll`` itself.
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import multiprocessing
 import os
@@ -64,6 +65,7 @@ edit and its audit entry) may call store methods that take it again."""
 
 BUSY_TIMEOUT_MS = 30_000  # how long a connection waits for another process's writer
 WORKER_NICE = 10  # how much lower the worker's CPU priority is than the server's
+PENDING_KEY = "scheduler_pending_briefs"  # meta: JSON list of stories whose brief is still to write
 
 
 class LockedStore(Store):
@@ -103,7 +105,6 @@ class Scheduler:
         self._embedder_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.pending_briefs: set[int] = set()  # stories whose brief is still to write (failed or cut short)
         self.cycles = 0
         self.last_report: dict[str, Any] | None = None
 
@@ -280,7 +281,7 @@ class _Cycle:
         StoryDesk(self.store, self.scheduler.settings, self.scheduler.embedder).run()
         self.new_ids = [aid for aid in pending if self.store.story_of(aid) is not None]
         self.report["clustered"] = len(self.new_ids)
-        self.scheduler.pending_briefs |= {self.store.story_of(aid) for aid in self.new_ids}
+        self.save_pending(self.pending() | {self.store.story_of(aid) for aid in self.new_ids})
 
     def facts(self) -> None:
         from newsdesk.facts import FactsStage
@@ -296,7 +297,7 @@ class _Cycle:
         costs a delay, never a missing brief."""
         from newsdesk.brief.desk import BriefDesk
 
-        pending = self.scheduler.pending_briefs
+        pending = self.pending()
         self.report["stories_touched"] = sorted(pending)
         if not pending:
             return
@@ -306,6 +307,15 @@ class _Cycle:
                 return
             if self.guarded("brief", f"story {story_id}", lambda: self.brief(desk, story_id)):
                 pending.discard(story_id)
+                self.save_pending(pending)
+
+    def pending(self) -> set[int]:
+        """Stories whose brief is still to write. Kept in the store, so that neither a restart nor a
+        worker that died loses them."""
+        return set(json.loads(self.store.meta_value(PENDING_KEY) or "[]"))
+
+    def save_pending(self, pending: set[int]) -> None:
+        self.store.set_meta_value(PENDING_KEY, json.dumps(sorted(pending)) if pending else None)
 
     def brief(self, desk, story_id: int) -> None:
         result = desk.run([story_id])

@@ -383,6 +383,19 @@ class Store:
                 (str(documents),),
             )
 
+    def meta_value(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta_value(self, key: str, value: str | None) -> None:
+        """Keep a small named value (None removes it)."""
+        with self._atomic() as conn:
+            if value is None:
+                conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                             (key, value))
+
     def first_clustered_with_hash(self, digest: str) -> str | None:
         row = self.conn.execute(
             """SELECT a.id FROM articles a JOIN story_articles sa ON sa.article_id = a.id
