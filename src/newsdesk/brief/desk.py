@@ -112,17 +112,16 @@ class StoredEmbed:
         self.store, self.embedder = store, embedder
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        digests = [hashlib.sha1(t.encode("utf-8")).digest() for t in texts]
-        known = self.store.text_vectors(self.embedder.model_version, list(dict.fromkeys(digests)))
-        missing = list(dict.fromkeys(t for t, d in zip(texts, digests) if d not in known))
+        digest = {t: hashlib.sha1(t.encode("utf-8")).digest() for t in texts}
+        known = self.store.text_vectors(self.embedder.model_version, list(digest.values()))
+        missing = [t for t, d in digest.items() if d not in known]
         if missing:
-            new = {hashlib.sha1(t.encode("utf-8")).digest(): v.astype(np.float32).tobytes()
-                   for t, v in zip(missing, self.embedder.encode_each(missing))}
+            new = {digest[t]: v.astype(np.float32).tobytes() for t, v in zip(missing, self.embedder.encode_each(missing))}
             self.store.save_text_vectors(self.embedder.model_version, new)
             known.update(new)
         if not texts:
             return self.embedder.encode([])
-        return np.vstack([np.frombuffer(known[d], dtype=np.float32) for d in digests])
+        return np.vstack([np.frombuffer(known[digest[t]], dtype=np.float32) for t in texts])
 
 
 class BriefDesk:

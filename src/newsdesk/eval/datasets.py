@@ -109,9 +109,10 @@ def to_jsonl_records(docs: list[EvalDoc]) -> list[dict[str, Any]]:
 # -- readers -------------------------------------------------------------------
 
 
-def _json_lines(path: Path, required: tuple[str, ...], fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, object) per non-blank line; ValueError naming the line when it is not what ``fmt`` needs."""
-    with path.open(encoding="utf-8") as handle:
+def json_lines(path: Path, required: tuple[str, ...], fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) per non-blank line; ValueError naming the line when it is not what ``fmt`` needs.
+    A byte-order mark at the start of the file is skipped."""
+    with path.open(encoding="utf-8-sig") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -129,7 +130,7 @@ def _json_lines(path: Path, required: tuple[str, ...], fmt: str) -> Iterator[tup
 
 def _load_jsonl(path: Path) -> list[EvalDoc]:
     docs = []
-    for number, record in _json_lines(path, ("label",), "jsonl"):
+    for number, record in json_lines(path, ("label",), "jsonl"):
         published = parse_datetime(record.get("published"))
         if record.get("published") not in (None, "") and published is None:
             raise ValueError(f"{path}:{number}: unreadable published time {record['published']!r}")
@@ -153,7 +154,7 @@ def _split_first_line(text: str) -> tuple[str, str]:
 
 def _load_ecbplus(path: Path) -> list[EvalDoc]:
     docs = []
-    for _, record in _json_lines(path, ("doc_id", "event", "text"), "ecbplus"):
+    for _, record in json_lines(path, ("doc_id", "event", "text"), "ecbplus"):
         title, text = _split_first_line(record["text"])
         url = None
         if title.startswith("http"):  # ECB+ kept the page's URL as its first line, tokenised
@@ -165,7 +166,7 @@ def _load_ecbplus(path: Path) -> list[EvalDoc]:
 
 def _load_newswcl50(path: Path) -> list[EvalDoc]:
     docs = []
-    for _, record in _json_lines(path, ("doc_id", "event_id", "outlet_leaning", "text"), "newswcl50"):
+    for _, record in json_lines(path, ("doc_id", "event_id", "outlet_leaning", "text"), "newswcl50"):
         text = record["text"].replace(" \\n\n", "\n\n").replace("\\n", "\n")
         title, text = _split_first_line(text)
         docs.append(

@@ -73,7 +73,6 @@ from __future__ import annotations
 
 import ast
 import csv
-import json
 import math
 import re
 import sys
@@ -85,6 +84,8 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
+
+from .datasets import json_lines
 
 FORMATS = ("jsonl", "multinews", "neus")
 
@@ -172,29 +173,20 @@ def _cluster(where: str, cid: str, documents: list[SummaryDoc], reference: str) 
 
 def _load_jsonl(path: Path, limit: int | None) -> list[SummaryCluster]:
     clusters: list[SummaryCluster] = []
-    with path.open(encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            if limit is not None and len(clusters) >= limit:
-                break
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-            except ValueError as error:
-                raise ValueError(f"{where}: not a JSON object ({error})") from None
-            if not isinstance(record, dict):
-                raise ValueError(f"{where}: not a JSON object")
-            items = record.get("documents")
-            if not isinstance(items, list) or not items:
-                raise ValueError(f"{where}: 'documents' must be a non-empty list of article texts")
-            reference = record.get("reference")
-            if not isinstance(reference, str):
-                raise ValueError(f"{where}: 'reference' must be the summary as a string")
-            documents = [_jsonl_document(item, f"{where}: document {index}") for index, item in enumerate(items)]
-            cid = record.get("id")
-            cid = str(cid) if cid not in (None, "") else f"{path.name}:{number}"
-            clusters.append(_cluster(where, cid, documents, _one_line(reference)))
+    for number, record in json_lines(path, (), "jsonl"):
+        if limit is not None and len(clusters) >= limit:
+            break
+        where = f"{path}:{number}"
+        items = record.get("documents")
+        if not isinstance(items, list) or not items:
+            raise ValueError(f"{where}: 'documents' must be a non-empty list of article texts")
+        reference = record.get("reference")
+        if not isinstance(reference, str):
+            raise ValueError(f"{where}: 'reference' must be the summary as a string")
+        documents = [_jsonl_document(item, f"{where}: document {index}") for index, item in enumerate(items)]
+        cid = record.get("id")
+        cid = str(cid) if cid not in (None, "") else f"{path.name}:{number}"
+        clusters.append(_cluster(where, cid, documents, _one_line(reference)))
     return clusters
 
 
