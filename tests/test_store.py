@@ -1,4 +1,4 @@
-"""The store: migrations, idempotent writes, one transaction per article."""
+"""The store: migrations, idempotent writes, each article all-or-nothing."""
 
 from __future__ import annotations
 
@@ -64,6 +64,36 @@ def test_a_failed_write_leaves_nothing_behind(store):
             conn.execute("INSERT INTO articles (id) VALUES ('broken')")  # NOT NULL columns missing
     assert store.list_failures() == []
     assert store.count_articles() == 0
+
+
+def test_a_transaction_inside_another_is_part_of_it(store):
+    """Clustering writes many articles' assignments in one transaction: an inner write that
+    succeeded is rolled back with the outer one, and kept when the outer one commits."""
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.add_article(_article())
+            raise RuntimeError("crash before the outer commit")
+    assert store.count_articles() == 0
+    with store.transaction():
+        store.add_article(_article())
+        assert store.conn.in_transaction  # the inner commit did not end the outer transaction
+    assert store.count_articles() == 1 and not store.conn.in_transaction
+
+
+def test_a_batch_commits_what_was_written_even_when_it_ends_in_an_error(store):
+    """Ingest stores a file's articles in batches under one commit: an article that fails to
+    store leaves nothing of itself, and an error later in the file loses none stored before it."""
+    with pytest.raises(RuntimeError):
+        with store.batch():
+            store.add_article(_article())
+            with pytest.raises(sqlite3.IntegrityError):
+                with store.transaction() as conn:
+                    conn.execute("INSERT INTO ingest_failures (input, stage, reason, at) VALUES ('x', 'read', 'r', 'now')")
+                    conn.execute("INSERT INTO articles (id) VALUES ('broken')")
+            store.add_article(_article(id="a2", text="The ferry sailed at dawn on Tuesday."))
+            raise RuntimeError("the file turned out to be broken further on")
+    assert sorted(a.id for a in store.list_articles()) == ["a1", "a2"]
+    assert store.list_failures() == [] and not store.conn.in_transaction
 
 
 def test_articles_round_trip_with_all_fields(store):

@@ -3,7 +3,7 @@
     sources (files, URLs, feeds)    newsdesk.sources.*   read or fetch the input
       → extract                     newsdesk.extract     bytes/HTML/records → Article
       → clean                       newsdesk.clean       headline, dek, byline, boilerplate
-      → store                       newsdesk.store       one transaction per article, idempotent
+      → store                       newsdesk.store       each article all-or-nothing, idempotent
       → dedupe → embed → cluster → facts → reconcile → brief → gate → review → publish
 
 This module only sequences the stages; each stage lives in its own module.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from itertools import islice
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -28,6 +29,7 @@ from newsdesk.sources.web import fetch_article
 from newsdesk.store import Feed, Store, utcnow
 from newsdesk.urls import is_url
 
+BATCH = 200  # articles of one file stored under one commit
 StepHook = Callable[[str], None]  # called once per input done, with its name
 TotalHook = Callable[[int], None]  # called with more work discovered
 
@@ -88,10 +90,17 @@ def ingest(
     on_total(len(urls) + sum(estimate_records(p) for p, _ in paths))
 
     for path, named in paths:
+        items = read_path(path, max_bytes=settings.file_max_bytes, source=source, csv_map=csv_map)
         try:
-            for name, item in read_path(path, max_bytes=settings.file_max_bytes, source=source, csv_map=csv_map):
-                store_item(store, report, name, item)
-                on_step(name)
+            while True:
+                # each article is still all-or-nothing; BATCH of them share one commit
+                with store.batch():
+                    chunk = list(islice(items, BATCH))
+                    for name, item in chunk:
+                        store_item(store, report, name, item)
+                        on_step(name)
+                if len(chunk) < BATCH:
+                    break
         except NoArticles as exc:
             failure = Failure(str(path), exc.stage, exc.reason)
             if named:

@@ -80,6 +80,11 @@ class LockedStore(Store):
         with write_lock, super().transaction() as conn:
             yield conn
 
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        with write_lock, super().batch():
+            yield
+
 
 def open_store(path: Path | str) -> LockedStore:
     """A store connection for one thread that shares the file with the scheduler."""

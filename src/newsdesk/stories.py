@@ -137,19 +137,18 @@ class StoryDesk:
         on_total(len(articles) * 2)
         vectors = ensure_vectors(self.store, self.embedder, articles, on_step)
         self._load(when_of(articles[0]))
-        since_merge = 0
-        for article in articles:
-            self._assign(article, vectors[article.id], report)
-            on_step(1)
-            since_merge += 1
-            if since_merge >= self.settings.cluster_merge_every:
+        every = max(1, self.settings.cluster_merge_every)
+        for start in range(0, len(articles), every):
+            chunk = articles[start : start + every]
+            # one commit per chunk: a crash loses no article, only the chunk's assignments, made again next run
+            with self.store.batch():
+                for article in chunk:
+                    self._assign(article, vectors[article.id], report)
+                    on_step(1)
                 self._merge(report)
                 self._flush_lexicon()
-                self.index.forget_before(when_of(article), self._horizon)
-                self._forget_articles()
-                since_merge = 0
-        self._merge(report)
-        self._flush_lexicon()
+            self.index.forget_before(when_of(chunk[-1]), self._horizon)
+            self._forget_articles()
         return report
 
     def _assign(self, article: Article, vector: np.ndarray, report: ClusterReport) -> None:

@@ -96,6 +96,7 @@ class Store:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self._savepoints = 0  # depth of nested transactions
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
@@ -118,6 +119,23 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One all-or-nothing write. Inside another transaction or a :meth:`batch` it is a savepoint:
+        a failure undoes only its own work, and the rest is committed with the enclosing one."""
+        if self.conn.in_transaction:
+            self._savepoints += 1
+            name = f"sp{self._savepoints}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+                raise
+            else:
+                self.conn.execute(f"RELEASE {name}")
+            finally:
+                self._savepoints -= 1
+            return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
@@ -125,6 +143,24 @@ class Store:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Commit the transactions made inside at once, at the end, even when it ends in an error.
+
+        Each keeps its all-or-nothing (a savepoint); only the commits are shared, which is much
+        faster for many small writes. A crash before the end loses the batch's writes, which
+        every caller can redo (ingest is idempotent; unassigned articles are clustered next run).
+        """
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:  # SQLite may have ended it on a fatal error
+                self.conn.execute("COMMIT")
 
     def _migrate(self) -> None:
         self.conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
