@@ -202,3 +202,33 @@ def _assert_gold_stories(db_path):
         expected = len(members) - sum(len(group) - 1 for group in story["origin_groups"])
         assert found[members] == expected, f"story {label}: {found[members]} origins, gold {expected}"
     assert len(found) == len(gold["stories"])
+
+
+def test_headlines_on_one_topic_a_day_apart_are_two_stories(cli, tmp_path, db_path):
+    """A headline alone cannot tell a follow-up from the next day's news on the same topic: past the
+    headline window (12 h) the topic starts a new story, even in the very same words, which stay an
+    exact copy of the earlier headline."""
+    def headline(aid, title, hours):
+        return {"id": aid, "title": title, "text": "", "source": f"Outlet {aid}",
+                "published": f"2026-03-{10 + hours // 24:02d}T{hours % 24:02d}:15:00+00:00"}
+
+    records = [
+        headline("a1", "Port Halvard dockworkers strike over pay", 8),
+        headline("a2", "Dockworkers walk out at Port Halvard after pay talks fail", 8),
+        headline("a3", "Strike at Port Halvard halts container traffic", 9),
+        headline("a4", "Port Halvard strike enters second shift as pay talks stall", 12),  # same day: the same story
+        headline("b1", "Port Halvard dockworkers strike over pay", 38),  # the same words 30 hours later
+        headline("b2", "Port Halvard dockers extend strike over pay", 38),
+        headline("b3", "Container traffic still halted by Port Halvard strike", 39),
+    ]
+    path = tmp_path / "headlines.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records))
+    cli("ingest", str(path))
+    cli("cluster")
+    with Store(db_path) as store:
+        labels = store.story_labels()
+        levels = {row[0]: row[1] for row in store.conn.execute("SELECT article_id, level FROM article_origins")}
+    assert len({labels[a] for a in ("a1", "a2", "a3", "a4")}) == 1
+    assert len({labels[b] for b in ("b1", "b2", "b3")}) == 1
+    assert labels["a1"] != labels["b1"]
+    assert levels["b1"] == "exact"

@@ -17,7 +17,13 @@ different events apart (two earthquakes in one week share words and an embedding
 neighbourhood, but not every member's names and details).
 
 Headline-only articles (fewer than ``HEADLINE_WORDS`` words of body) use their own
-weight and thresholds, since short texts score lower on every measure.
+weight and thresholds, since short texts score lower on every measure. They also
+have a time *window* (``cluster_headline_window_hours``): a recent member further
+than that from the new headline counts as opposite to it, so a story made mostly of
+older articles is not joined, and two headline stories further apart than the window
+do not merge. A headline cannot tell a follow-up from the next day's report on the
+same topic (the next market close, a game's launch after its reviews); full text
+can, so full-text articles have no window, only the quiet period below.
 
 Time: a story is *active* while its last article is within ``cluster_quiet_period``
 of the new one; a dormant story can be revived only by a clearly better match
@@ -43,6 +49,7 @@ from newsdesk.features import STOPWORDS, names, words
 
 HEADLINE_WORDS = 30
 NAME_WEIGHT = 2  # a name counts like this many occurrences of a word
+REWEIGH_GROWTH = 1.25  # the lexicon growth after which members' TF-IDF weights are recomputed
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +61,7 @@ class ClusterParams:
     headline_embedding_weight: float
     headline_threshold: float
     headline_floor: float
+    headline_window: timedelta
     quiet_period: timedelta
     revive_margin: float
     members_compared: int
@@ -71,6 +79,7 @@ class ClusterParams:
             headline_embedding_weight=s.cluster_headline_embedding_weight,
             headline_threshold=s.cluster_headline_threshold,
             headline_floor=s.cluster_headline_floor,
+            headline_window=timedelta(hours=s.cluster_headline_window_hours),
             quiet_period=timedelta(hours=s.cluster_quiet_hours),
             revive_margin=s.cluster_revive_margin,
             members_compared=s.cluster_members_compared,
@@ -155,28 +164,40 @@ class StoryState:
     centroid: np.ndarray  # sum of member vectors
     recent: deque = field(default_factory=deque)  # most recent members (Items)
     recent_lexical: Counter = field(default_factory=Counter)  # sum of the recent members' TF-IDF weights
+    recent_sum: np.ndarray | None = None  # sum of the recent members' vectors (float64)
     _embeddings: np.ndarray | None = None  # the recent members' vectors, stacked; rebuilt after a change
+    _times: np.ndarray | None = None  # the recent members' times (POSIX seconds); rebuilt after a change
+    _headline_share: float | None = None  # share of headline-only recent members; recomputed after a change
 
     def embeddings(self) -> np.ndarray:
         if self._embeddings is None:
             self._embeddings = np.stack([m.vector for m in self.recent])
         return self._embeddings
 
+    def times(self) -> np.ndarray:
+        if self._times is None:
+            self._times = np.array([m.when.timestamp() for m in self.recent])
+        return self._times
+
     def push(self, item: Item, keep: int) -> None:
         """Make ``item`` the newest recent member, forgetting the oldest beyond ``keep``."""
         self.recent.append(item)
         self.recent_lexical.update(item.weights)
+        self.recent_sum = item.vector.astype(np.float64) + (0.0 if self.recent_sum is None else self.recent_sum)
         while len(self.recent) > keep:
             old = self.recent.popleft()
             self.recent_lexical.subtract(old.weights)
-        self._embeddings = None
+            self.recent_sum -= old.vector
+        self._embeddings = self._times = self._headline_share = None
 
     def unit_centroid(self) -> np.ndarray:
         norm = float(np.linalg.norm(self.centroid)) or 1.0
         return self.centroid / norm
 
     def headline_share(self) -> float:
-        return sum(m.headline_only for m in self.recent) / max(1, len(self.recent))
+        if self._headline_share is None:
+            self._headline_share = sum(m.headline_only for m in self.recent) / max(1, len(self.recent))
+        return self._headline_share
 
 
 @dataclass(slots=True)
@@ -193,32 +214,67 @@ class StoryIndex:
         self.lexicon = lexicon
         self.stories: dict[int, StoryState] = {}
         self._rows: dict[int, int] = {}  # story id -> row of the centroid matrix
-        self._matrix = np.zeros((0, 0), dtype=np.float32)
+        self._buffer = np.zeros((0, 0), dtype=np.float32)  # rows beyond len(_order) are spare
+        self._matrix = self._buffer
         self._order: list[StoryState] = []
+        self._weighed_at = 0  # lexicon size at the last reweigh
 
     def _centroid_matrix(self) -> tuple[list[StoryState], np.ndarray]:
         """All stories in memory and their unit centroids, one row each (kept up to date, not rebuilt)."""
-        if len(self._rows) != len(self.stories):  # a story was added, or _rows cleared after a removal
+        if len(self._rows) != len(self.stories):  # _rows cleared after a removal or merge
             self._order = list(self.stories.values())
             self._rows = {s.id: i for i, s in enumerate(self._order)}
-            self._matrix = np.stack([s.unit_centroid() for s in self._order]) if self._order else np.zeros((0, 0))
+            self._buffer = np.stack([s.unit_centroid() for s in self._order]) if self._order else np.zeros((0, 0))
+            self._matrix = self._buffer
         return self._order, self._matrix
 
     def _touch(self, story: StoryState) -> None:
+        """Bring the story's row up to date, or give a new story a row (the buffer grows by doubling)."""
         row = self._rows.get(story.id)
         if row is not None and self._order[row] is story:
             self._matrix[row] = story.unit_centroid()
+        elif row is None and self._rows and len(self._rows) == len(self.stories) - 1:
+            n = len(self._order)
+            if n == len(self._buffer):
+                grown = np.zeros((2 * n, self._buffer.shape[1]), dtype=self._buffer.dtype)
+                grown[:n] = self._buffer
+                self._buffer = grown
+            self._buffer[n] = story.unit_centroid()
+            self._order.append(story)
+            self._rows[story.id] = n
+            self._matrix = self._buffer[: n + 1]
 
     @staticmethod
-    def _score(item: Item, story: StoryState, weight: float) -> tuple[float, float, np.ndarray]:
-        """(average similarity to the story's recent members, lowest embedding similarity, the embedding sims).
+    def _score(item: Item, story: StoryState, weight: float, window: timedelta | None = None) -> tuple[float, np.ndarray | None]:
+        """(average similarity to the story's recent members, which of them are outside the window or None).
 
-        The average of cosines equals the dot product with the members' summed vectors,
-        so a story costs one sparse and one dense product whatever its size.
+        The average of cosines is a dot product with the members' summed vectors, and the
+        lexical part one with their summed TF-IDF weights, whatever the story's size. With a
+        ``window``, a member further than that in time from the item counts as opposite
+        to it (embedding similarity −1, no shared words): a story mostly made of older
+        articles is not joined, one that has moved on with the item is.
         """
-        embeddings = story.embeddings() @ item.vector
-        lexical = _dot(item.weights, story.recent_lexical) / len(story.recent)
-        return weight * float(embeddings.mean()) + (1 - weight) * lexical, float(embeddings.min()), embeddings
+        n = len(story.recent)
+        embedding = float(story.recent_sum @ item.vector)
+        lexical = _dot(item.weights, story.recent_lexical)
+        far = None
+        if window is not None:
+            far = np.abs(story.times() - item.when.timestamp()) > window.total_seconds()
+            if far.all():
+                embedding, lexical = -float(n), 0.0
+            elif far.any():
+                outside = np.flatnonzero(far)
+                embedding -= float((story.embeddings()[outside] @ item.vector).sum()) + len(outside)
+                lexical -= sum(_dot(item.weights, story.recent[i].weights) for i in outside)
+            else:
+                far = None
+        return (weight * embedding + (1 - weight) * lexical) / n, far
+
+    @staticmethod
+    def _member_sims(item: Item, story: StoryState, far: np.ndarray | None) -> np.ndarray:
+        """The embedding similarity of the item to each recent member (−1 for those outside the window)."""
+        sims = story.embeddings() @ item.vector
+        return sims if far is None else np.where(far, -1.0, sims)
 
     @staticmethod
     def _best_member(item: Item, story: StoryState, weight: float, embeddings: np.ndarray) -> float:
@@ -233,8 +289,10 @@ class StoryIndex:
         p = self.params
         if item.headline_only:
             weight, threshold, floor, closest = p.headline_embedding_weight, p.headline_threshold, p.headline_floor, -1.0
+            window = p.headline_window
         else:
             weight, threshold, floor, closest = p.embedding_weight, p.threshold, p.floor, p.closest
+            window = None
         item.weights = self.lexicon.weigh(item.terms)
         if not self.stories:
             return Match(None, None)
@@ -243,14 +301,21 @@ class StoryIndex:
         best: tuple[float, StoryState | None, float] = (-1.0, None, 0.0)
         for index in order:
             story = stories[int(index)]
+            outside = window is not None and (item.when - story.last_seen > window or story.first_seen - item.when > window)
+            if outside and -weight < threshold:
+                continue  # every member is outside the window: the average is -weight, below the threshold
             gap = item.when - story.last_seen
             dormant = gap > p.quiet_period or story.first_seen - item.when > p.quiet_period
-            average, lowest, embeddings = self._score(item, story, weight)
+            average, far = self._score(item, story, weight, window)
             needed = threshold + (p.revive_margin if dormant else 0.0)
-            if average < needed or lowest < floor or average - needed <= best[0]:
+            if average < needed or average - needed <= best[0]:
                 continue
-            if closest > -1 and self._best_member(item, story, weight, embeddings) < closest:
-                continue
+            if floor > -1 or closest > -1:
+                sims = self._member_sims(item, story, far)
+                if float(sims.min()) < floor:
+                    continue
+                if closest > -1 and self._best_member(item, story, weight, sims) < closest:
+                    continue
             best = (average - needed, story, average)
         return Match(best[1], round(best[2], 4) if best[1] else None)
 
@@ -283,8 +348,12 @@ class StoryIndex:
         """Recompute the members' TF-IDF weights with the document frequencies known now.
 
         Weights are frozen when an article joins; early in a stream the IDF is poor,
-        so each merge pass brings the weights of the stories in memory up to date.
+        so a merge pass brings the weights of the stories in memory up to date once the
+        lexicon has grown by a quarter since the last time (often at first, rarely later).
         """
+        if self.lexicon.documents < self._weighed_at * REWEIGH_GROWTH:
+            return
+        self._weighed_at = max(1, self.lexicon.documents)
         for story in self.stories.values():
             story.recent_lexical = Counter()
             for member in story.recent:
@@ -298,17 +367,19 @@ class StoryIndex:
         lexical = _lexical_matrix([m.weights for m in a.recent], [m.weights for m in b.recent])
         return float((weight * embeddings + (1 - weight) * lexical).min())
 
-    def _centroid_link(self, a: StoryState, b: StoryState) -> float:
-        return float(a.unit_centroid() @ b.unit_centroid())
+    def _merge_score(self, a: StoryState, b: StoryState, centroid_link: float) -> float | None:
+        """How strongly two stories belong together, or None when they cannot merge (apart in time).
 
-    def _merge_score(self, a: StoryState, b: StoryState) -> float | None:
-        """How strongly two stories belong together, or None when they cannot merge (apart in time)."""
+        ``centroid_link``: the cosine of the two stories' centroids.
+        """
         p = self.params
         apart = max(a.first_seen, b.first_seen) - min(a.last_seen, b.last_seen)
         if apart > p.quiet_period:
             return None
         if a.headline_share() > 0.5 and b.headline_share() > 0.5:
-            return self._centroid_link(a, b) - p.headline_merge_threshold
+            if apart > p.headline_window:
+                return None
+            return centroid_link - p.headline_merge_threshold
         return self._linkage(a, b) - p.merge_threshold
 
     def merge_pass(self) -> list[tuple[int, int, float]]:
@@ -332,7 +403,7 @@ class StoryIndex:
                     continue
                 key = (min(story.id, other.id), max(story.id, other.id))
                 if key not in scores:
-                    score = self._merge_score(story, other)
+                    score = self._merge_score(story, other, float(sims[index]))
                     if score is not None:
                         scores[key] = score
 
@@ -356,6 +427,6 @@ class StoryIndex:
         a.first_seen = min(a.first_seen, b.first_seen)
         a.last_seen = max(a.last_seen, b.last_seen)
         merged = sorted([*a.recent, *b.recent], key=lambda m: m.when)
-        a.recent, a.recent_lexical = deque(), Counter()
+        a.recent, a.recent_lexical, a.recent_sum = deque(), Counter(), None
         for item in merged:
             a.push(item, self.params.members_compared)

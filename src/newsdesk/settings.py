@@ -81,6 +81,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cluster_headline_embedding_weight", float, 0.8, "Weight of embedding similarity for headline-only articles."),
     Setting("cluster_headline_threshold", float, 0.28, "Average similarity needed to join a story (headline-only articles)."),
     Setting("cluster_headline_floor", float, -1.0, "Lowest embedding similarity allowed to any recent article of the story (headline-only articles)."),
+    Setting("cluster_headline_window_hours", float, 12.0, "Headline-only articles: a story's articles further apart in time than this count against joining or merging it (a headline cannot tell a follow-up from a new event on the same topic)."),
     Setting("cluster_quiet_hours", float, 72.0, "Hours without a new article after which a story goes dormant."),
     Setting("cluster_revive_margin", float, 0.1, "Extra similarity a dormant story needs to be revived by a new article."),
     Setting("cluster_members_compared", int, 50, "Most recent articles of a story compared with a new article."),

@@ -164,6 +164,8 @@ class StoryDesk:
         score: float | None = None
         if link.level in ("exact", "near", "syndicated"):
             story = self.index.stories.get(self.store.story_of(link.of_article) or -1)
+            if story is not None and item.headline_only and item.when - story.last_seen > self.params.headline_window:
+                story = None  # the same words a long while later: a headline alone cannot say it is the same event
         if story is None:
             match = self.index.match(item)
             story, score = match.story, match.score
