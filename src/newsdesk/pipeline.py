@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from itertools import islice
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import islice
 from pathlib import Path
 
 from newsdesk.fetch import FetchError, Fetcher
