@@ -364,14 +364,12 @@ class Store:
                 )
 
     def fetch_attempts(self, feed_id: int | None = None, *, limit: int = 50) -> list[dict[str, Any]]:
-        sql = "SELECT * FROM fetch_attempts"
-        params: list[Any] = []
-        if feed_id is not None:
-            sql += " WHERE feed_id = ?"
-            params.append(feed_id)
-        sql += " ORDER BY id DESC LIMIT ?"
-        params.append(limit)
-        return [dict(row) for row in self.conn.execute(sql, params)]
+        return [dict(row) for row in self._newest("SELECT * FROM fetch_attempts", "feed_id", feed_id, limit)]
+
+    def _newest(self, select: str, column: str, value: Any, limit: int) -> sqlite3.Cursor:
+        """The rows of ``select``, newest (highest id) first, only those whose ``column`` is ``value`` unless it is None."""
+        where, params = (f" WHERE {column} = ?", [value]) if value is not None else ("", [])
+        return self.conn.execute(f"{select}{where} ORDER BY id DESC LIMIT ?", (*params, limit))
 
 
     # -- vectors, origins, stories -------------------------------------------
@@ -425,7 +423,7 @@ class Store:
 
     def set_meta_value(self, key: str, value: str | None) -> None:
         """Keep a small named value (None removes it)."""
-        with self._atomic() as conn:
+        with self.transaction() as conn:
             if value is None:
                 conn.execute("DELETE FROM meta WHERE key = ?", (key,))
             else:
@@ -613,7 +611,7 @@ class Store:
         return {row[0]: row[1] for row in self._by_model(sql, model, digests)}
 
     def save_text_vectors(self, model: str, vectors: dict[bytes, bytes]) -> None:
-        with self._atomic() as conn:  # a gate may run inside a caller's transaction
+        with self.transaction() as conn:  # a gate may run inside a caller's transaction
             conn.executemany(
                 "INSERT OR REPLACE INTO text_vectors (model, digest, vector) VALUES (?, ?, ?)",
                 [(model, digest, blob) for digest, blob in vectors.items()],
@@ -645,7 +643,7 @@ class Store:
         lines: list[tuple[str, int, str, bool, list[str]]],
     ) -> int:
         """Store a new version of a story's brief with its per-line verdicts; returns the version."""
-        with self._atomic() as conn:
+        with self.transaction() as conn:
             row = conn.execute("SELECT max(version) FROM briefs WHERE story_id = ?", (story_id,)).fetchone()
             version = (row[0] or 0) + 1
             content = content | {"version": version, "status": status}
@@ -675,24 +673,15 @@ class Store:
         return dict(self.conn.execute("SELECT article_id, story_id FROM story_articles"))
 
     # -- newsroom -----------------------------------------------------------------
-    # Accounts, review, publication, corrections, the audit log and search. Every write here joins
-    # the caller's transaction when one is open (see ``_atomic``), so that Newsroom can read, check
-    # and write in one transaction, with the audit entry written in the same one.
-
-    @contextmanager
-    def _atomic(self) -> Iterator[sqlite3.Connection]:
-        """A transaction of its own, or a part of the caller's when one is open."""
-        if self.conn.in_transaction:
-            yield self.conn
-        else:
-            with self.transaction() as conn:
-                yield conn
+    # Accounts, review, publication, corrections, the audit log and search. Every write here is
+    # part of the caller's transaction when one is open (``transaction`` nests), so that Newsroom
+    # can read, check and write in one transaction, with the audit entry written in the same one.
 
     # users, sessions, API tokens
 
     def add_user(self, name: str, role: str, password_hash: str) -> dict[str, Any] | None:
         """A new account; None when the name is taken (case aside)."""
-        with self._atomic() as conn:
+        with self.transaction() as conn:
             if self.get_user(name) is not None:
                 return None
             conn.execute("INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
@@ -714,11 +703,11 @@ class Store:
         return user, user.pop("password_hash")
 
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
-        with self._atomic() as conn:
+        with self.transaction() as conn:
             conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
 
     def add_session(self, token_hash: str, user_id: int, csrf: str, *, created: datetime, expires: datetime) -> None:
-        with self._atomic() as conn:
+        with self.transaction() as conn:
             conn.execute("INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
                          (token_hash, user_id, csrf, _iso(created), _iso(expires)))
 
@@ -734,15 +723,15 @@ class Store:
         return {"csrf": data.pop("csrf"), "expires_at": _dt(data.pop("expires_at")), "user": data}
 
     def delete_session(self, token_hash: str) -> None:
-        with self._atomic() as conn:
+        with self.transaction() as conn:
             conn.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
 
     def delete_expired_sessions(self, now: datetime) -> int:
-        with self._atomic() as conn:
+        with self.transaction() as conn:
             return conn.execute("DELETE FROM sessions WHERE expires_at <= ?", (_iso(now),)).rowcount
 
     def add_api_token(self, token_hash: str, user_id: int, label: str) -> None:
-        with self._atomic() as conn:
+        with self.transaction() as conn:
             conn.execute("INSERT INTO api_tokens (token_hash, user_id, label, created_at) VALUES (?, ?, ?, ?)",
                          (token_hash, user_id, label, _iso(utcnow())))
 
@@ -758,7 +747,7 @@ class Store:
         return user, user.pop("token_id"), _dt(user.pop("last_used_at"))
 
     def touch_api_token(self, token_id: int, when: datetime) -> None:
-        with self._atomic() as conn:
+        with self.transaction() as conn:
             conn.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (_iso(when), token_id))
 
     def list_api_tokens(self, user_name: str | None = None) -> list[dict[str, Any]]:
@@ -770,7 +759,7 @@ class Store:
         return [dict(row) for row in rows]
 
     def delete_api_token(self, token_id: int) -> bool:
-        with self._atomic() as conn:
+        with self.transaction() as conn:
             return conn.execute("DELETE FROM api_tokens WHERE id = ?", (token_id,)).rowcount > 0
 
     # review and publication
@@ -838,7 +827,7 @@ class Store:
     def set_brief_status(self, story_id: int, version: int, status: str, audit: AuditEntry, *,
                          reviewed_by: str | None = None) -> None:
         """Change a version's status (approve, reject), recording the reviewer and the audit entry."""
-        with self._atomic() as conn:
+        with self.transaction() as conn:
             conn.execute(
                 """UPDATE briefs SET status = ?, reviewed_by = coalesce(?, reviewed_by),
                    reviewed_at = CASE WHEN ? IS NULL THEN reviewed_at ELSE ? END WHERE story_id = ? AND version = ?""",
@@ -847,7 +836,7 @@ class Store:
 
     def record_override(self, story_id: int, version: int, reason: str) -> None:
         """Why an editor kept a version whose lines the gate refused."""
-        with self._atomic() as conn:
+        with self.transaction() as conn:
             conn.execute("UPDATE briefs SET override_reason = ? WHERE story_id = ? AND version = ?",
                          (reason, story_id, version))
 
@@ -855,7 +844,7 @@ class Store:
         """Make a version the story's public one: the one published before is superseded, the correction
         (if any) is stored, the search and entity indexes are rewritten, the audit entry is written."""
         now = _iso(utcnow())
-        with self._atomic() as conn:
+        with self.transaction() as conn:
             conn.execute("UPDATE briefs SET status = 'superseded' WHERE story_id = ? AND status = 'published'",
                          (story_id,))
             conn.execute(
@@ -878,7 +867,7 @@ class Store:
 
     def unpublish_brief(self, story_id: int, version: int, audit: AuditEntry) -> None:
         """Take a story's published version off the public pages, feeds and search."""
-        with self._atomic() as conn:
+        with self.transaction() as conn:
             conn.execute("UPDATE briefs SET status = 'unpublished' WHERE story_id = ? AND version = ?",
                          (story_id, version))
             self._unindex_story(conn, story_id)
@@ -904,7 +893,7 @@ class Store:
     # audit log
 
     def add_audit(self, entry: AuditEntry) -> None:
-        with self._atomic() as conn:
+        with self.transaction() as conn:
             self._audit(conn, entry)
 
     @staticmethod
@@ -918,12 +907,7 @@ class Store:
     def audit_log(self, *, limit: int = 100, story_id: int | None = None) -> list[dict[str, Any]]:
         """Audit entries, newest first."""
         sql = "SELECT id, at, user_name AS user, action, story_id, version, before, after, reason FROM audit_log"
-        params: list[Any] = []
-        if story_id is not None:
-            sql += " WHERE story_id = ?"
-            params.append(story_id)
-        sql += " ORDER BY id DESC LIMIT ?"
-        rows = self.conn.execute(sql, (*params, limit))
+        rows = self._newest(sql, "story_id", story_id, limit)
         return [dict(row) | {k: json.loads(row[k]) if row[k] else None for k in ("before", "after")} for row in rows]
 
     # search and entities
