@@ -32,17 +32,11 @@ tell the same event (see :meth:`Reconciler._sequence_conflicts`) about the same
 anchor with opposite relations are a conflict. Such a claim keeps its status
 (the event is agreed; its timing is not) and lists the conflict.
 
-**Quote variants.** Quotes of at least :data:`MIN_QUOTE_WORDS` words by one speaker
-(linked across articles: "Netanyahu" = "Benjamin Netanyahu") that share a run of
-three words or are alike by embedding are one quote told in several wordings. Each
-variant carries a word-level diff against the most cited wording and a judgement:
-*meaning* when the change touches numbers, negation, quantifiers or more than a
-third of the content words, *style* otherwise.
+**Quote variants** are grouped in :mod:`.quote_variants`.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -51,11 +45,11 @@ from typing import Any
 
 import numpy as np
 
-from .entities import Entity, link, same_person
+from .entities import link
 from .model import ArticleFacts, Quantity, Statement, TimeExpr
-from .quantities import ORDINALS, SCALES, SMALL_NUMBERS, TENS, to_base
-
-MIN_QUOTE_WORDS = 4
+from .quantities import to_base
+from .common import components, words
+from .quote_variants import quote_variants
 
 # nouns that name the story's main event when a time phrase refers to "the meeting"
 EVENT_NOUNS = {
@@ -63,7 +57,6 @@ EVENT_NOUNS = {
     "session", "negotiations", "encounter", "conversation", "call", "hearing", "conference", "vote", "ballot",
     "election", "debate", "briefing", "rally", "speech", "ceremony", "announcement", "interview", "match",
 }
-NUMBER_WORDS = set(SMALL_NUMBERS) | set(TENS) | set(SCALES) | set(ORDINALS) | {"dozen", "half"}
 # a sentence that corrects a figure, and one that says a figure was wrong
 CORRECTION = re.compile(
     r"\b(correction|corrected|correcting|earlier version|previous version|previously reported|revised|misstated|"
@@ -72,12 +65,6 @@ CORRECTION = re.compile(
 )
 WRONG = re.compile(r"\b(misstated|incorrectly|erroneously|wrongly|earlier version|previous version)\b", re.IGNORECASE)
 CREDIT = re.compile(r"(additional )?(reporting|writing|editing|compiled) by\b", re.IGNORECASE)
-MEANING_WORDS = {"not", "no", "never", "all", "none", "some", "any", "every", "only", "nothing", "without"}
-STOP = {
-    "the", "a", "an", "and", "or", "to", "of", "in", "on", "for", "with", "at", "by", "from", "is", "are", "was",
-    "were", "be", "been", "we", "our", "us", "i", "it", "its", "that", "this", "their", "they", "have", "has",
-    "had", "will", "would", "can", "could", "s", "now", "still",
-}
 
 
 @dataclass(frozen=True)
@@ -117,10 +104,6 @@ class Item:
     entities: frozenset[str]
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[\w’']+", text.lower().replace("’", "'"))
-
-
 def _embed_text(st: Statement) -> str:
     return f"{st.subject} {st.text}" if st.subject else st.text
 
@@ -151,7 +134,8 @@ class Reconciler:
         self._mark_conflicts(claims, conflicts)
         return {
             "entities": [e.as_dict() for e in self.entities],
-            "quotes": self._quotes(),
+            "quotes": quote_variants(self.facts, self.entities, self.entity_of, self.texts, self.embed,
+                                     self.params.same_quote),
             "quantities": self._quantities(),
             "claims": [self._claim_dict(c) for c in claims],
             "conflicts": [self._conflict_dict(c) for c in conflicts],
@@ -361,7 +345,7 @@ class Reconciler:
                 if score >= self.params.same_topic and score > best.get((i, b[0]), (-1.0, -1))[0]:
                     best[(i, b[0])] = (score, j)
         links = [(i, j) for (i, art), (_, j) in best.items() if best.get((j, entries[i][0]), (0, -1))[1] == i]
-        topics = _components(len(entries), links)
+        topics = components(len(entries), links)
         conflicts = []
         for topic in topics:
             if len({entries[k][0] for k in topic}) < 2:
@@ -411,8 +395,8 @@ class Reconciler:
     def _main_event(self, t: TimeExpr, article: str) -> bool:
         if t.reference is None:
             return True
-        words = set(_words(t.reference))
-        if not words & EVENT_NOUNS:
+        ref_words = set(words(t.reference))
+        if not ref_words & EVENT_NOUNS:
             return False
         top = {e.name for e in self.entities[:4] if e.label == "person"}
         named = {
@@ -505,7 +489,7 @@ class Reconciler:
                     continue
                 if sim >= self.params.same_claim or (ea & eb and sim >= self.params.same_topic):
                     opposed.append((i, j))
-        return [self._sequence_conflict([ordered[k] for k in topic]) for topic in _components(len(ordered), opposed)]
+        return [self._sequence_conflict([ordered[k] for k in topic]) for topic in components(len(ordered), opposed)]
 
     def _sequence_conflict(self, entries: list[tuple[Item, TimeExpr, str]]) -> dict[str, Any]:
         rep = self._representative([item for item, _, _ in entries])
@@ -552,130 +536,7 @@ class Reconciler:
     def _conflict_dict(conflict: dict[str, Any]) -> dict[str, Any]:
         return {key: value for key, value in conflict.items() if key != "statements"}
 
-    # ------------------------------------------------------------------ quotes
-
-    def _speaker(self, article: str, quote) -> Entity | None:
-        if quote.speaker_start is not None and (article, quote.speaker_start) in self.entity_of:
-            return self.entity_of[(article, quote.speaker_start)]
-        if quote.speaker:
-            for entity in self.entities:
-                if entity.label == "person" and same_person(entity.name, quote.speaker):
-                    return entity
-        return None
-
-    def _quotes(self) -> list[dict[str, Any]]:
-        entries = []
-        for aid in sorted(self.facts):
-            for q in self.facts[aid].quotes:
-                if len(_words(q.text)) < MIN_QUOTE_WORDS:
-                    continue
-                entity = self._speaker(aid, q)
-                speaker = entity.name if entity else (q.speaker or q.description)
-                entries.append((aid, q, speaker))
-        if not entries:
-            return []
-        vectors = self.embed([q.text for _, q, _ in entries])
-        links = []
-        for i, (aa, qa, sa) in enumerate(entries):
-            for j in range(i + 1, len(entries)):
-                ab, qb, sb = entries[j]
-                if sa is None or sb is None or sa != sb:
-                    continue
-                if float(vectors[i] @ vectors[j]) >= self.params.same_quote or _shared_trigram(qa.text, qb.text):
-                    links.append((i, j))
-        out = []
-        for group in _components(len(entries), links, singletons=True):
-            members = [entries[k] for k in sorted(group)]
-            out.append(self._quote_dict(members))
-        out.sort(key=lambda q: (-len(q["articles"]), q["speaker"] or "", q["text"]))
-        return out
-
-    def _quote_dict(self, members: list[tuple[str, Any, str | None]]) -> dict[str, Any]:
-        wordings: dict[str, list[tuple[str, Any]]] = defaultdict(list)
-        for aid, q, _ in members:
-            wordings[" ".join(_words(q.text))].append((aid, q))
-        ranked = sorted(wordings.values(), key=lambda w: (-len(w), w[0][0]))
-        main = ranked[0][0][1].text
-        variants = []
-        for wording in ranked:
-            text = wording[0][1].text
-            variant = {
-                "text": text,
-                "articles": sorted({aid for aid, _ in wording}),
-                "evidence": [self._evidence(aid, q.start, q.end) for aid, q in wording],
-                "named_in_sentence": any(q.named_in_sentence for _, q in wording),
-            }
-            if wording is not ranked[0]:
-                variant["diff"] = word_diff(main, text)
-                variant["change"] = change_kind(main, text)
-            variants.append(variant)
-        return {
-            "speaker": members[0][2],
-            "text": main,
-            "articles": sorted({aid for aid, _, _ in members}),
-            "variants": variants,
-        }
-
-
 # ---------------------------------------------------------------------- helpers
-
-
-def word_diff(a: str, b: str) -> list[dict[str, str]]:
-    """Word-level diff from ``a`` to ``b``: equal, delete, insert and replace runs."""
-    wa, wb = a.split(), b.split()
-    out = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=wa, b=wb, autojunk=False).get_opcodes():
-        entry = {"op": op}
-        if op in {"equal", "delete", "replace"}:
-            entry["a"] = " ".join(wa[i1:i2])
-        if op in {"insert", "replace"}:
-            entry["b"] = " ".join(wb[j1:j2])
-        out.append(entry)
-    return out
-
-
-def change_kind(a: str, b: str) -> str:
-    """"meaning" when two wordings differ in numbers, negation, quantifiers or many content words; else "style"."""
-    wa, wb = set(_words(a)), set(_words(b))
-    changed = wa ^ wb
-    if any(w.isdigit() for w in changed) or changed & (MEANING_WORDS | NUMBER_WORDS):
-        return "meaning"
-    ca = {_stem(w) for w in wa - STOP}
-    cb = {_stem(w) for w in wb - STOP}
-    if not ca or not cb:
-        return "style"
-    return "meaning" if len(ca ^ cb) / len(ca | cb) > 1 / 3 else "style"
-
-
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s", "al"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
-
-
-def _shared_trigram(a: str, b: str) -> bool:
-    wa, wb = _words(a), _words(b)
-    grams = {tuple(wa[i:i + 3]) for i in range(len(wa) - 2)}
-    return any(tuple(wb[i:i + 3]) in grams for i in range(len(wb) - 2))
-
-
-def _components(n: int, links: list[tuple[int, int]], *, singletons: bool = False) -> list[list[int]]:
-    """Connected groups of 0..n-1 under ``links`` (groups of one only when ``singletons``)."""
-    parent = list(range(n))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for i, j in links:
-        parent[find(i)] = find(j)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(n):
-        groups[find(i)].append(i)
-    return [g for g in groups.values() if singletons or len(g) > 1]
 
 
 def _disjoint_origins(by_origin: dict[str, list[int]], value) -> bool:
