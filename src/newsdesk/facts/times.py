@@ -20,9 +20,10 @@ weekday
     "Tuesday", "on Monday evening", "last Friday". The date is the most recent
     such day on or before publication when the clause is in the past (the
     default), the next one on or after publication when it is in the future (an
-    auxiliary "will", "shall", a modal, "is meeting", or a verb of planning:
-    "expected/scheduled/due/set to meet on Thursday"). "last"/"next" exclude the
-    publication day itself.
+    auxiliary "will", "shall", a modal, "is meeting", "is to reopen", or a verb of
+    planning: "expected/scheduled/due/set to meet on Thursday"). "last"/"next"
+    exclude the publication day itself. The publication day is the local date of
+    the publication time in its own offset.
 relative
     "yesterday", "today", "tonight", "tomorrow morning", "last night", "this/last/
     next week|month|year|weekend", "earlier this week", "the following day".
@@ -63,6 +64,15 @@ order
     before"), "following" as an adjective ("the following statement"; "the
     following day" is a relative date) or as a finite verb ("was following the
     news"), "the previous year's ...", and "later" alone.
+
+A resolved day (date, weekday or relative) written next to a clock time takes its
+hour: "at 6 a.m. on Monday" gives ``value`` "2026-03-02T06:00" ("...T17:00-05:00"
+when the zone is known). ``head_start``/``head_end`` of a date, weekday or relative
+date span the verb whose event it dates: the phrase's head, climbing over
+prepositions, adverbs ("late on Sunday"), clock times and time nouns, and over a
+noun the phrase follows ("said at a rally on Tuesday" → "said"). A time word in
+front of a noun ("the 1968 bridge", "Tuesday's vote") or left unattached by the
+parser (a dateline) dates no event and has no head.
 
 Every record's ``text`` is ``doc.text[start:end]``; no record runs across a
 sentence boundary; records come in text order.
@@ -338,17 +348,22 @@ def _year_alone_at(view: TokenView, i: int) -> tuple[TimeExpr, int] | None:
 def _is_future(token: Token) -> bool:
     """Whether the clause holding ``token`` speaks of the future (see the module docstring)."""
     node = token
-    for _ in range(5):
+    for _ in range(6):
         if node.head.i == node.i:
             return False
-        node = node.head
+        child, node = node, node.head
+        if node.lemma_ in FUTURE_VERBS and node.pos_ in ("VERB", "AUX", "ADJ"):
+            return True  # "expected to", "is due to", "set to"
         if node.pos_ not in ("VERB", "AUX"):
             continue
-        auxes = [child.lower_ for child in node.children if child.dep_ in ("aux", "auxpass")]
-        if any(aux in FUTURE_AUX for aux in auxes) or node.lemma_ in FUTURE_VERBS:
+        auxes = [c.lower_ for c in node.children if c.dep_ in ("aux", "auxpass")]
+        if any(aux in FUTURE_AUX for aux in auxes):
             return True
         if node.tag_ == "VBG" and any(aux in PRESENT_AUX for aux in auxes):
             return True  # "is meeting on Thursday", "is going to meet"
+        if node.lemma_ == "be" and node.lower_ in PRESENT_AUX | {"be"} and child.dep_ == "xcomp" \
+                and any(c.lower_ == "to" for c in child.children if c.dep_ == "aux"):
+            return True  # "the bridge is to reopen on Friday"
         if node.tag_ in ("VBD", "VBN"):
             return False
     return False
@@ -641,6 +656,76 @@ def _order_at(view: TokenView, i: int) -> TimeExpr | None:
     return None
 
 
+# -- what a point in time dates ---------------------------------------------------------------------
+
+# words a time phrase hangs from on its way to the verb it dates ("[at 6 a.m.] [on Monday]", "[late] on Sunday")
+CLIMB_POS = {"ADP", "ADV", "NUM", "PART", "PUNCT", "SCONJ", "ADJ", "DET", "X", "SYM", "CCONJ"}
+# a time word in front of a noun, as its modifier: "the 1968 bridge", "Tuesday's vote", "the March 3 meeting"
+PRENOMINAL_DEPS = {"compound", "nummod", "amod", "poss", "nmod", "npadvmod", "quantmod"}
+
+
+def _attachment(view: TokenView, start: int, end: int) -> Token | None:
+    """The verb whose event the time phrase ``[start, end)`` dates, or None when it dates none.
+
+    The phrase's root hangs from a preposition, an adverb ("late on Sunday"), a clock time
+    ("at 6 a.m. on Monday") or a time noun; those are climbed over, and so is a noun the
+    phrase follows ("a rally on Customs Quay on Tuesday": the rally's verb). A phrase in
+    front of the noun it modifies ("the 1968 bridge", "Tuesday's vote") dates no event of
+    the clause, nor does a phrase the parser leaves unattached (a dateline, a heading).
+    """
+    root = next((view.tokens[k] for k in range(start, end) if not start <= view.tokens[k].head.i < end), None)
+    if root is None or root.head.i == root.i:
+        return None
+    node, came_from = root.head, root
+    if node.pos_ in ("NOUN", "PROPN") and node.i >= end and root.dep_ in PRENOMINAL_DEPS:
+        return None
+    for _ in range(8):
+        if node.pos_ in ("VERB", "AUX"):
+            return node
+        climb = node.pos_ in CLIMB_POS or node.lower_ in TIME_NOUNS or node.lower_ in PARTS_OF_DAY
+        if not climb and node.pos_ in ("NOUN", "PROPN", "PRON") and came_from.i < node.i:
+            return None  # a modifier in front of a noun
+        if node.head.i == node.i:
+            return None
+        came_from, node = node, node.head
+    return None
+
+
+def _dated_events(view: TokenView, found: list[TimeExpr]) -> None:
+    """Give every date, weekday and relative date the verb it dates (``head_start``/``head_end``)."""
+    first = {token.idx: token.i for token in view.tokens}
+    last = {token.idx + len(token.text): token.i for token in view.tokens}
+    for record in found:
+        if record.kind not in ("date", "weekday", "relative"):
+            continue
+        i, j = first.get(record.start), last.get(record.end)
+        if i is None or j is None:
+            continue
+        verb = _attachment(view, i, j + 1)
+        if verb is not None:
+            record.head_start, record.head_end = verb.idx, verb.idx + len(verb.text)
+
+
+# between a day and a clock time that tells its hour: "on Monday at 6 a.m.", "at 6 a.m. on Monday"
+_DAY_CLOCK_GAP = re.compile(r"^[\s,]*(?:(?:on|at|from|about|around)\s+)?$", re.IGNORECASE)
+
+
+def _with_clocks(view: TokenView, found: list[TimeExpr]) -> None:
+    """A resolved day written next to a clock time takes its hour: "2026-03-02T06:00" ("+01:00" when the zone says)."""
+    clocks = [t for t in found if t.kind == "clock" and t.value]
+    for record in found:
+        if record.kind not in ("date", "weekday", "relative") or not record.value or len(record.value) != 10:
+            continue
+        for clock in clocks:
+            if clock.sentence != record.sentence:
+                continue
+            gap = view.text[clock.end:record.start] if clock.end <= record.start else view.text[record.end:clock.start]
+            if clock.end <= record.start or clock.start >= record.end:
+                if _DAY_CLOCK_GAP.match(gap):
+                    record.value = f"{record.value}T{clock.value}"
+                    break
+
+
 # -- the pass --------------------------------------------------------------------------------------
 
 
@@ -675,4 +760,6 @@ def extract_times(doc: Doc, sentences: list[Sentence], published: datetime | Non
             found.append(point[0])
         i = point[1] if point is not None else i + 1
     found.sort(key=lambda record: (record.start, -record.end))
+    _dated_events(view, found)
+    _with_clocks(view, found)
     return found
