@@ -544,61 +544,10 @@ class ExtractiveWriter:
         return out
 
     def timeline(self, material: Material, cands: list[Candidate]) -> list[dict[str, Any]]:
-        """Events with a date or a weekday, one entry per claim, in time order.
+        """Dated events in time order, one entry per claim and day: see :mod:`.timeline`."""
+        from .timeline import story_timeline  # it uses this module's helpers
 
-        An entry is told by the sentence that dates it (a leading phrase cut unless it
-        holds the date), or by its clause when the sentence is long or opens with a
-        pronoun. Resolved dates come first, in order; weekdays told without a date
-        follow, in the order of the week they most likely belong to."""
-        relevance = {(c.article, c.index): c.relevance for c in cands}
-        events: dict[tuple, dict[str, Any]] = {}
-        claim_of = _claim_locator(material.reconciled)
-        for aid, facts in material.facts.items():
-            text = material.sources[aid].text
-            for t in facts.times:
-                if t.kind not in {"date", "weekday"}:
-                    continue
-                st = facts.statement_at(t.start)
-                if st is None:
-                    continue
-                sentence = facts.sentences[st.sentence]
-                if t.kind == "date" and t.value is None and _weekday(t.text) is None:
-                    continue  # "in January": no day to place it on
-                start, told = _trim_lead(sentence.text, facts, sentence.start)
-                quality = 2
-                if start > t.start or PRONOUN_START.match(told) or len(told.split()) > self.params.bullet_max_words:
-                    told, quality = text[st.start:st.end], 1
-                    if st.subject:
-                        told = f"{st.subject} {told}"
-                    if PRONOUN_START.match(told):
-                        quality = 0
-                key = claim_of.get((aid, st.start), (aid, st.start))
-                entry = events.setdefault(key, {"when": t.text, "date": None, "weekday": _weekday(t.text),
-                                                "text": "", "quality": -1, "evidence": [], "score": 0.0})
-                if quality > entry["quality"]:
-                    entry["text"], entry["quality"], entry["own"] = _capitalise(told.rstrip(" ,;")), quality, aid
-                if t.kind == "date" and t.value and entry["date"] is None:
-                    entry["date"], entry["when"] = t.value, t.text
-                entry["evidence"].append(Evidence(aid, sentence.start, sentence.end, sentence.text))
-                entry["score"] = max(entry["score"], relevance.get((aid, st.sentence), 0.0))
-        ranked = sorted((e for e in events.values() if e["quality"] > 0),
-                        key=lambda e: (-len({x.article for x in e["evidence"]}), -e["score"]))
-        entries, told_texts = [], set()
-        for e in ranked:  # a sentence with two dates is told once
-            if e["text"] not in told_texts and len(entries) < self.params.timeline:
-                told_texts.add(e["text"])
-                entries.append(e)
-        order = _weekday_order([e["weekday"] for e in entries if e["weekday"] is not None and e["date"] is None])
-        entries.sort(key=lambda e: (e["date"] or "9999", order.get(e["weekday"], 7)))
-        out = []
-        lines = []
-        for e in entries:  # the article whose words tell the event first; other articles cited where they agree
-            evidence = sorted(_dedupe(e["evidence"]), key=lambda x: x.article != e["own"])
-            lines.append(Line(e["text"], list(dict.fromkeys(x.article for x in evidence)), evidence))
-        if self.gate is not None:
-            self.gate.check_all(lines)
-        return [{"when": e["when"], "date": e["date"], "line": line}
-                for e, line in zip(entries, lines) if self._passes(line)]
+        return story_timeline(material, cands, self.params, self.gate, self._passes)
 
     # -------------------------------------------------------------- all of it
 
@@ -742,23 +691,3 @@ def _dedupe(evidence: list[Evidence]) -> list[Evidence]:
             seen.add(key)
             out.append(e)
     return out
-
-
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-
-
-def _weekday(text: str) -> int | None:
-    low = text.lower()
-    return next((k for k, d in enumerate(WEEKDAYS) if d in low), None)
-
-
-def _weekday_order(days: list[int]) -> dict[int, int]:
-    """Order weekday names told without a date: the week is taken to start after the longest gap
-    between the days mentioned (Sunday, Monday, Tuesday → Sunday first)."""
-    present = sorted(set(days))
-    if not present:
-        return {}
-    gaps = [((present[(k + 1) % len(present)] - d) % 7 or 7, k) for k, d in enumerate(present)]
-    _, k = max(gaps)
-    first = present[(k + 1) % len(present)]
-    return {d: (d - first) % 7 for d in present}

@@ -21,7 +21,8 @@ weekday
     such day on or before publication when the clause is in the past (the
     default), the next one on or after publication when it is in the future (an
     auxiliary "will", "shall", a modal, "is meeting", "is to reopen", or a verb of
-    planning: "expected/scheduled/due/set to meet on Thursday"). "last"/"next"
+    planning: "expected/scheduled/due/set to meet on Thursday", or an infinitive after
+    a verb of intent: "agreed to meet on Thursday"). "last"/"next"
     exclude the publication day itself. The publication day is the local date of
     the publication time in its own offset.
 relative
@@ -71,8 +72,10 @@ when the zone is known). ``head_start``/``head_end`` of a date, weekday or relat
 date span the verb whose event it dates: the phrase's head, climbing over
 prepositions, adverbs ("late on Sunday"), clock times and time nouns, and over a
 noun the phrase follows ("said at a rally on Tuesday" → "said"). A time word in
-front of a noun ("the 1968 bridge", "Tuesday's vote") or left unattached by the
-parser (a dateline) dates no event and has no head.
+front of a noun ("the 1968 bridge", "Tuesday's vote"), one dating a clause inside a
+noun phrase ("the deal announced on Monday", "the site, which was reported at
+10 p.m.") or one left unattached by the parser (a dateline) dates no event of its
+sentence and has no head.
 
 Every record's ``text`` is ``doc.text[start:end]``; no record runs across a
 sentence boundary; records come in text order.
@@ -126,6 +129,9 @@ FUTURE_SLACK_DAYS = 61
 FUTURE_AUX = {"will", "'ll", "shall", "wo", "can", "could", "may", "might", "should", "would", "must"}
 FUTURE_VERBS = {"expect", "schedule", "plan", "due", "set", "slate", "intend", "hope", "aim"}
 PRESENT_AUX = {"is", "are", "am", "'s", "'re", "'m"}
+# verbs whose infinitive complement tells a later event: "agreed to meet on Thursday"
+INTENT_VERBS = {"agree", "promise", "decide", "vow", "pledge", "threaten", "want", "prepare", "propose", "offer",
+                "seek", "ask", "urge", "invite", "arrange", "undertake", "commit"}
 
 # order markers: words -> relation of the clause's event to the reference
 ORDER_MARKERS: dict[tuple[str, ...], str] = {
@@ -354,6 +360,9 @@ def _is_future(token: Token) -> bool:
         child, node = node, node.head
         if node.lemma_ in FUTURE_VERBS and node.pos_ in ("VERB", "AUX", "ADJ"):
             return True  # "expected to", "is due to", "set to"
+        if node.lemma_ in INTENT_VERBS and child.dep_ == "xcomp" \
+                and any(c.lower_ == "to" for c in child.children if c.dep_ == "aux"):
+            return True  # "agreed to meet on Thursday"
         if node.pos_ not in ("VERB", "AUX"):
             continue
         auxes = [c.lower_ for c in node.children if c.dep_ in ("aux", "auxpass")]
@@ -681,7 +690,7 @@ def _attachment(view: TokenView, start: int, end: int) -> Token | None:
         return None
     for _ in range(8):
         if node.pos_ in ("VERB", "AUX"):
-            return node
+            return None if node.dep_ in ("acl", "relcl") else node  # "the deal announced on Monday"
         climb = node.pos_ in CLIMB_POS or node.lower_ in TIME_NOUNS or node.lower_ in PARTS_OF_DAY
         if not climb and node.pos_ in ("NOUN", "PROPN", "PRON") and came_from.i < node.i:
             return None  # a modifier in front of a noun
@@ -719,11 +728,12 @@ def _with_clocks(view: TokenView, found: list[TimeExpr]) -> None:
         for clock in clocks:
             if clock.sentence != record.sentence:
                 continue
+            if record.start < clock.end and clock.start < record.end:
+                continue
             gap = view.text[clock.end:record.start] if clock.end <= record.start else view.text[record.end:clock.start]
-            if clock.end <= record.start or clock.start >= record.end:
-                if _DAY_CLOCK_GAP.match(gap):
-                    record.value = f"{record.value}T{clock.value}"
-                    break
+            if _DAY_CLOCK_GAP.match(gap):
+                record.value = f"{record.value}T{clock.value}"
+                break
 
 
 # -- the pass --------------------------------------------------------------------------------------
