@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .model import Evidence, Line
 
 if TYPE_CHECKING:
@@ -64,6 +66,7 @@ class Entry:
     evidence: list[Evidence] = field(default_factory=list)
     score: float = 0.0
     development: bool = False
+    vector: np.ndarray | None = None  # its sentence's unit vector, when it is a candidate sentence
 
 
 def story_timeline(material: Material, cands: list[Candidate], params: WriterParams,
@@ -126,7 +129,10 @@ def story_timeline(material: Material, cands: list[Candidate], params: WriterPar
         (e for e in events.values() if e.quality > 0),
         key=lambda e: (-len({x.article for x in e.evidence}), -e.score),
     )
-    entries = _select(ranked, params.timeline + len(developments))
+    vectors = {(c.article, c.start): _unit(c.vector) for c in cands}
+    for e in ranked:
+        e.vector = next((vectors[(x.article, x.start)] for x in e.evidence if (x.article, x.start) in vectors), None)
+    entries = _select(ranked, params.timeline + len(developments), params.same_topic)
     entries.sort(key=lambda e: (e.day, e.clock or (-1, -1), e.published.timestamp() if e.published else float("inf"),
                                 e.own, e.position))
     latest = max(days) if days else None
@@ -140,17 +146,24 @@ def story_timeline(material: Material, cands: list[Candidate], params: WriterPar
             for e, line in zip(entries, lines) if passes is None or passes(line)]
 
 
-def _select(ranked: list[Entry], limit: int) -> list[Entry]:
+def _select(ranked: list[Entry], limit: int, same_topic: float) -> list[Entry]:
     """Up to ``limit`` entries: the best of each day first (so the timeline spans the story), then the
-    next best; a sentence with two dated clauses is told once."""
+    next best. A sentence with two dated clauses is told once, and an event at the same day and clock
+    time as a chosen one on the same topic (cosine of their sentences) is the same event told again."""
     told: set[str] = set()
     chosen: list[Entry] = []
+
+    def repeats(e: Entry) -> bool:
+        return e.clock is not None and e.vector is not None and any(
+            c.day == e.day and c.clock == e.clock and c.vector is not None
+            and float(np.dot(c.vector, e.vector)) >= same_topic for c in chosen)
+
     for first_pass in (True, False):
         days = {e.day for e in chosen}
         for e in ranked:
             if len(chosen) >= limit:
                 return chosen
-            if e.text in told or (first_pass and e.day in days and not e.development):
+            if e.text in told or (first_pass and e.day in days and not e.development) or repeats(e):
                 continue
             told.add(e.text)
             chosen.append(e)
@@ -293,6 +306,11 @@ def _development_entries(material: Material, superseded: dict[str, list[tuple[in
             if entry is not None:
                 out.append(entry)
     return out
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = float(np.linalg.norm(v))
+    return v / n if n else v
 
 
 def _iso(value: Any) -> datetime | None:

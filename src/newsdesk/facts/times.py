@@ -21,8 +21,9 @@ weekday
     such day on or before publication when the clause is in the past (the
     default), the next one on or after publication when it is in the future (an
     auxiliary "will", "shall", a modal, "is meeting", "is to reopen", or a verb of
-    planning: "expected/scheduled/due/set to meet on Thursday", or an infinitive after
-    a verb of intent: "agreed to meet on Thursday"). "last"/"next"
+    planning: "expected/scheduled/due/set to meet on Thursday", an infinitive after
+    a verb of intent: "agreed to meet on Thursday", or a verb in the present: "host
+    Ardley Town on Saturday"). "last"/"next"
     exclude the publication day itself. The publication day is the local date of
     the publication time in its own offset.
 relative
@@ -375,6 +376,8 @@ def _is_future(token: Token) -> bool:
             return True  # "the bridge is to reopen on Friday"
         if node.tag_ in ("VBD", "VBN"):
             return False
+        if node.tag_ in ("VBZ", "VBP") and node.lemma_ != "be" and not auxes:
+            return True  # "Rovers host Ardley Town on Saturday"
     return False
 
 
