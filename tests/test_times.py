@@ -197,3 +197,39 @@ def test_seed_articles(nlp):
     assert clocks == [("5 PM EST", "17:00-05:00"), ("9 PM GMT", "21:00+00:00")]
     dates = [(t.text, t.value) for t in found["004"][1] if t.kind == "date"]
     assert ("October 7, 2023", "2023-10-07") in dates
+
+
+# -- days dated against a publication time with its own offset ------------------------------------
+
+WED_4_MARCH = datetime.fromisoformat("2026-03-04T00:30:00+01:00")  # still Tuesday in UTC
+
+
+@pytest.mark.parametrize(
+    ("text", "written", "value"),
+    [
+        ("The union walked out on Monday.", "Monday", "2026-03-02"),
+        ("Talks collapsed late on Sunday.", "Sunday", "2026-03-01"),
+        ("The bridge will reopen on Friday.", "Friday", "2026-03-06"),
+        ("The strike is due to end on Wednesday.", "Wednesday", "2026-03-04"),
+        ("The bridge is to reopen on Friday.", "Friday", "2026-03-06"),
+        ("The owners agreed to meet fans on Thursday.", "Thursday", "2026-03-05"),
+        ("Crews returned this morning.", "this morning", "2026-03-04"),
+        ("Crews left last night.", "last night", "2026-03-03"),
+    ],
+)
+def test_days_resolve_against_the_local_publication_date(nlp, text, written, value):
+    (t,) = [t for t in times(nlp, text, WED_4_MARCH) if t.kind != "clock"]
+    assert (t.text, t.value) == (written, value)
+
+
+def test_a_day_next_to_a_clock_time_takes_its_hour(nlp):
+    found = times(nlp, "Dockers walked out at 6 a.m. on Monday and talks resumed on Tuesday at 5 PM GMT.", WED_4_MARCH)
+    assert [(t.text, t.value) for t in found if t.kind != "clock"] == [
+        ("Monday", "2026-03-02T06:00"), ("Tuesday", "2026-03-03T17:00+00:00")]
+
+
+def test_a_day_knows_the_verb_it_dates_and_a_year_in_passing_dates_none(nlp):
+    text = "The 1968 bridge was closed on Monday after the deal announced on Friday collapsed."
+    found = {t.text: head(text, t) for t in times(nlp, text, WED_4_MARCH)}
+    assert found["1968"] is None and found["Monday"] == "closed"
+    assert found["Friday"] is None  # it dates the deal, a clause inside a noun phrase
