@@ -13,7 +13,8 @@ Not entries:
 * a month or a year alone ("in April", "in 2027"): no day to place it on;
 * background: a day more than :data:`BACKGROUND_DAYS` before the story's earliest
   publication;
-* a sentence that a correction or retraction supersedes (``reconciled["superseded"]``).
+* a sentence that a correction or retraction supersedes (``reconciled["superseded"]``);
+* a line too short to tell an event ("Posted: May 24, 2005").
 
 An entry is told by its sentence (a leading phrase cut unless it holds the date) when
 the dated clause is the sentence's main clause, else by the clause itself with its
@@ -110,7 +111,8 @@ def story_timeline(material: Material, cands: list[Candidate], params: WriterPar
                     told, quality = _clause_text(clause, text), 1
             else:
                 told, quality = _clause_text(clause, text), 1
-            if PRONOUN_START.match(told) or (quality == 1 and _subordinate(text, sentence.start, clause.start, told)):
+            if PRONOUN_START.match(told) or len(told.split()) < params.min_words \
+                    or (quality == 1 and _subordinate(text, sentence.start, clause.start, told)):
                 quality = 0
             claim = claim_of.get((aid, clause.start), (aid, clause.start))
             entry = events.get((claim, day))
