@@ -362,7 +362,7 @@ def test_a_range_and_an_approximate_figure_inside_it_agree(desk):
 
 def test_durations_that_do_not_overlap_are_a_conflict(desk):
     story = desk.stories["council"]
-    durations = [c for c in conflicts_of(story, "quantity") if c["topic"].startswith("duration")]
+    durations = [c for c in conflicts_of(story, "quantity") if c["topic"].startswith("how long")]
     assert len(durations) == 1, story["conflicts"]
     conflict = durations[0]
     assert "hearing" in conflict["topic"]
@@ -392,7 +392,8 @@ def test_clock_times_with_zones_are_times_not_disputed_figures(desk):
             assert not [
                 s for s in conflict_spans(story) if s[0] == aid and s[1] < t["end"] and t["start"] < s[2]
             ]
-    assert [c["topic"] for c in story["conflicts"]] == ["number of people"]
+    topics = [c["topic"] for c in story["conflicts"]]
+    assert len(topics) == 1 and topics[0].startswith("how many people"), topics
 
 
 # -- quotes ----------------------------------------------------------------------------------

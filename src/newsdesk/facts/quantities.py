@@ -397,9 +397,14 @@ def _read_value(view: TokenView, i: int) -> tuple[float, int] | None:
         value, j = 1.0, i + 1
     else:
         return None  # also past the end of the text ("")
-    while j < view.n and view.lower[j] in SCALES:
-        value *= SCALES[view.lower[j]]
-        j += 1
+    while j < view.n:
+        if view.lower[j] in SCALES:
+            value *= SCALES[view.lower[j]]
+            j += 1
+        elif view.lower[j] == "-" and view.word(j + 1) in SCALES and view.glued(j - 1) and view.glued(j):
+            j += 1  # "two-dozen", "three-million"
+        else:
+            break
     return value, j
 
 

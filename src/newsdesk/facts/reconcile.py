@@ -37,6 +37,7 @@ anchor with opposite relations are a conflict. Such a claim keeps its status
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -45,10 +46,10 @@ from typing import Any
 
 import numpy as np
 
-from .entities import link
-from .model import ArticleFacts, Quantity, Statement, TimeExpr
-from .quantities import to_base
 from .common import components, words
+from .entities import link
+from .figures import agree, baseline, comparable, figure_range, figure_topic, modality, ratio, same_thing_named
+from .model import ArticleFacts, Quantity, Statement, TimeExpr
 from .quote_variants import quote_variants
 
 # nouns that name the story's main event when a time phrase refers to "the meeting"
@@ -64,6 +65,19 @@ CORRECTION = re.compile(
     re.IGNORECASE,
 )
 WRONG = re.compile(r"\b(misstated|incorrectly|erroneously|wrongly|earlier version|previous version)\b", re.IGNORECASE)
+# a notice that an earlier report was wrong, and a figure set right against another report
+NOTICE = re.compile(
+    r"\b(correction|an? (earlier|previous|prior) version|previously reported|incorrectly (said|stated|reported)|"
+    r"erroneously|wrongly (said|stated|reported)|misstated|misreported)\b",
+    re.IGNORECASE,
+)
+NOT_AS = re.compile(
+    r"\bnot\s+[^,;.]{1,40}?,?\s+as\s+[^,;.]{2,80}?\s(had\s+)?(reported|said|stated|wrote)\b", re.IGNORECASE
+)
+NOT_NAMES = {"the", "a", "an", "and", "of", "in", "on", "at", "to", "for", "by", "from", "with", "as", "i", "mr", "mrs",
+             "ms", "dr", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+             "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+             "december"}
 CREDIT = re.compile(r"(additional )?(reporting|writing|editing|compiled) by\b", re.IGNORECASE)
 
 
@@ -74,6 +88,10 @@ class Params:
     same_quote: float = 0.6  # cosine: two quotes of one speaker are one quote in other words
     same_reference: float = 0.7  # cosine: two order phrases refer to the same event
     window_hours: float = 12.0  # articles further apart in time report a developing figure, not a conflict
+    same_figure: float = 0.55  # cosine: two statements holding figures tell the same fact
+    same_thing: float = 0.6  # cosine: two counted nouns of different heads name the same thing
+    max_ratio: float = 6.0  # figures further apart than this factor count different things
+    same_statement: float = 0.8  # cosine: statements this alike tell one fact whatever noun each figure counts
 
 
 @dataclass
@@ -93,7 +111,16 @@ class Claim:
         return "consensus" if len(self.origins) >= 2 else "single-source"
 
 
-@dataclass
+@dataclass(frozen=True)
+class Figure:
+    """A figure of one article, in the statement that holds it."""
+
+    article: str
+    q: Quantity
+    item: "Item"
+
+
+@dataclass(eq=False)
 class Item:
     """A statement of one article, with what it holds."""
 
@@ -122,15 +149,23 @@ class Reconciler:
         texts: dict[str, str],
         statement_vectors: dict[str, np.ndarray] | None = None,
         published: dict[str, datetime | None] | None = None,
+        outlets: dict[str, str | None] | None = None,
     ) -> dict[str, Any]:
+        """Reconcile a story; ``outlets`` names each article's publisher (for sides and corrections)."""
         self.facts, self.origins, self.texts = facts, origins, texts
         self.published = published or {}
+        self.outlets = outlets or {}
         self._anchor_vectors: dict[str, np.ndarray] = {}
+        self._what_vectors: dict[str, np.ndarray] = {}
         self.entities, self.entity_of = link({aid: f.mentions for aid, f in facts.items()})
         self._items(statement_vectors or {})
         self.superseded = {aid: self._superseded(aid) for aid in facts}
+        self.retracted: dict[tuple[str, int], str] = {}  # statements a correction retracts, with the reason
+        self.outdated: set[tuple[str, int]] = set()  # statements whose figure a later report changed
+        corrections = self._corrections()
         claims = self._claims()
-        conflicts = self._quantity_conflicts() + self._sequence_conflicts()
+        figure_conflicts, developments = self._figure_comparisons()
+        conflicts = figure_conflicts + self._sequence_conflicts()
         self._mark_conflicts(claims, conflicts)
         return {
             "entities": [e.as_dict() for e in self.entities],
@@ -139,6 +174,9 @@ class Reconciler:
             "quantities": self._quantities(),
             "claims": [self._claim_dict(c) for c in claims],
             "conflicts": [self._conflict_dict(c) for c in conflicts],
+            "developments": [self._conflict_dict(c) for c in developments],
+            "corrections": corrections,
+            "superseded": self._superseded_spans(),
         }
 
     # ------------------------------------------------------------------ statements
@@ -197,7 +235,10 @@ class Reconciler:
         n = len(self.items)
         protagonists = self._protagonists()
         group = list(range(n))
-        members: dict[int, list[Item]] = {i: [self.items[i]] for i in range(n) if not self._time_clause[i]}
+        members: dict[int, list[Item]] = {
+            i: [self.items[i]] for i in range(n)
+            if not self._time_clause[i] and (self.items[i].article, self.items[i].statement.start) not in self.retracted
+        }
         ii, jj = np.where(np.triu(self.sim, 1) >= self.params.same_claim)
         pairs = sorted(
             ((float(self.sim[i, j]), int(i), int(j)) for i, j in zip(ii, jj)
@@ -264,8 +305,87 @@ class Reconciler:
             "origins": len(claim.origins),
             "status": claim.status,
             "conflicts": claim.conflicts,
+            "outdated": all((x.article, x.statement.start) in self.outdated for x in claim.items),
             "evidence": [self._evidence(x.article, x.statement.start, x.statement.end) for x in claim.items],
         }
+
+    # ------------------------------------------------------------------ corrections
+
+    def _corrections(self) -> list[dict[str, Any]]:
+        """Corrections one article makes to others, and the statements they retract.
+
+        A correction notice ("Correction: an earlier version of our report said …") or a
+        figure set right against another report ("4.9%, not 5.9% as the Herald reported")
+        retracts, in the articles it corrects (:meth:`_corrected_articles`) and their copies,
+        every statement that gives the wrong figure, and — for a notice — every statement
+        that says what the notice says was wrong. The notice's own clauses only report the
+        error, so they are never claims either.
+        """
+        out = []
+        for cid in sorted(self.facts):
+            f = self.facts[cid]
+            for number, sentence in enumerate(f.sentences):
+                notice = bool(NOTICE.search(sentence.text))
+                if not notice and not NOT_AS.search(sentence.text):
+                    continue
+                targets = self._corrected_articles(cid, sentence.text)
+                own = [it for it in self.items
+                       if it.article == cid and sentence.start <= it.statement.start < sentence.end]
+                wrong = [q for q in f.quantities if q.sentence == number and q.start in self.superseded[cid]]
+                if notice:
+                    for it in own:
+                        self.retracted[(cid, it.statement.start)] = "a correction notice, not a claim"
+                retracted = []
+                for tid in targets:
+                    for it in (x for x in self.items if x.article == tid):
+                        key = (tid, it.statement.start)
+                        held = [q for q in self.facts[tid].quantities
+                                if it.statement.start <= q.start < it.statement.end]
+                        hit = [q for q in held for w in wrong if w.kind == q.kind and agree(q, w)]
+                        said = notice and any(float(self.sim[it.index, o.index]) >= self.params.same_claim for o in own)
+                        if (hit or said) and key not in self.retracted:
+                            self.retracted[key] = f"retracted by a correction in {self.outlets.get(cid) or cid}"
+                            self.superseded[tid] |= {q.start for q in held if not wrong or q in hit}
+                            retracted.append(self._evidence(tid, it.statement.start, it.statement.end))
+                if retracted:
+                    published = self.published.get(cid)
+                    out.append({
+                        "article": cid,
+                        "outlet": self.outlets.get(cid),
+                        "published": published.isoformat() if published else None,
+                        "notice": self._evidence(cid, sentence.start, sentence.end),
+                        "corrects": sorted({e["article"] for e in retracted}),
+                        "retracted": retracted,
+                    })
+        return out
+
+    def _corrected_articles(self, cid: str, notice: str) -> list[str]:
+        """The articles a correction in ``cid`` sets right: earlier articles of the outlet it names,
+        else of its own outlet, with every copy or rewrite of those (same origin)."""
+        low = notice.lower()
+        named = {a for a, outlet in self.outlets.items() if outlet and a != cid and outlet.lower() in low}
+        own_outlet = self.outlets.get(cid)
+        if not named and own_outlet:
+            named = {a for a, outlet in self.outlets.items() if a != cid and outlet == own_outlet}
+        mine = self.published.get(cid)
+        earlier = {a for a in named if a in self.facts and (mine is None or self.published.get(a) is None
+                                                            or self.published[a] <= mine)}
+        origins = {self.origins.get(a, a) for a in earlier}
+        copies = {a for a in self.facts if a != cid and self.origins.get(a, a) in origins}
+        return sorted(earlier | copies)
+
+    def _superseded_spans(self) -> list[dict[str, Any]]:
+        """Statements the brief must not state as current: retracted ones and figures a later report changed."""
+        spans = []
+        for it in self.items:
+            key = (it.article, it.statement.start)
+            reason = self.retracted.get(key)
+            if reason is None and key in self.outdated:
+                reason = "a later report gives another figure"
+            if reason:
+                spans.append({"article": it.article, "start": it.statement.start, "end": it.statement.end,
+                              "reason": reason})
+        return spans
 
     # ------------------------------------------------------------------ quantities
 
@@ -311,84 +431,245 @@ class Reconciler:
                 out.append(q.as_dict() | {"article": aid, "superseded": q.start in superseded})
         return out
 
-    def _quantity_conflicts(self) -> list[dict[str, Any]]:
-        entries: list[tuple[str, Quantity, Item]] = []
+    def _figures(self) -> list[Figure]:
+        """Every figure that can take part in a comparison: not corrected, in a statement of its own."""
+        out = []
         for aid in sorted(self.facts):
             for q in self.facts[aid].quantities:
                 if q.start in self.superseded[aid]:
                     continue
                 item = self._item_of(aid, q.start)
-                if item is not None:
-                    entries.append((aid, q, item))
+                if item is not None and not self._time_clause[item.index] \
+                        and (aid, item.statement.start) not in self.retracted:
+                    out.append(Figure(aid, q, item))
+        return out
 
-        def affinity(a, b) -> float:
-            (aa, qa, ia), (ab, qb, ib) = a, b
-            if qa.kind != qb.kind or self.origins.get(aa, aa) == self.origins.get(ab, ab) or not self._contemporary(aa, ab):
-                return -1.0
-            if qa.kind == "money" and qa.unit != qb.unit:
-                return -1.0
-            sim = float(self.sim[ia.index, ib.index])
-            if qa.what_lemma and qa.what_lemma == qb.what_lemma:
-                return max(sim, self.params.same_topic)
-            if qa.kind == "duration" and _event_like(qa) and _event_like(qb):
-                # "the meeting lasted over an hour" / "the discussions unfolded over two hours"
-                return sim
-            return sim if qa.kind == "duration" and sim >= self.params.same_claim else -1.0
+    def _what_alike(self, a: Quantity, b: Quantity) -> bool:
+        """Two counted nouns of different heads name the same thing ("vessels" / "ships")."""
+        if not (a.what_lemma and b.what_lemma) or a.what_lemma == b.what_lemma:
+            return False  # same head: told apart by their modifiers (see same_thing_named)
+        pair = [x for x in (a.what_lemma, b.what_lemma) if x not in self._what_vectors]
+        if pair:
+            self._what_vectors.update(zip(pair, self.embed(pair)))
+        return float(self._what_vectors[a.what_lemma] @ self._what_vectors[b.what_lemma]) >= self.params.same_thing
 
-        # each quantity's best partner in every other article; keep the mutual best pairs
+    def _affinity(self, a: Figure, b: Figure, protagonists: set[str]) -> float:
+        """How surely two figures of different origins answer one question (-1: they do not).
+
+        Their statements tell the same fact (cosine at least :attr:`Params.same_figure`, or as
+        many of the shorter one's content words in the other: :func:`_shared_words`; for how long
+        an event of the story lasted, :attr:`Params.same_topic` is enough), the
+        figures are comparable (:func:`.figures.comparable`), name the same thing, their
+        statements do not name different participants, and they are within a factor of
+        :attr:`Params.max_ratio` of each other (figures further apart count different things)."""
+        if self.origins.get(a.article, a.article) == self.origins.get(b.article, b.article):
+            return -1.0
+        sim = max(float(self.sim[a.item.index, b.item.index]), _shared_words(a.item.statement, b.item.statement))
+        event = self._event_duration(a) and self._event_duration(b)
+        # "the meeting lasted over an hour" / "the discussions unfolded over two hours": the story's event
+        if sim < (self.params.same_topic if event else self.params.same_figure):
+            return -1.0
+        ta, tb = self.texts[a.article], self.texts[b.article]
+        sa, sb = a.item.statement, b.item.statement
+        ca = self.facts[a.article].sentences[a.q.sentence].start
+        cb = self.facts[b.article].sentences[b.q.sentence].start
+        if not comparable(a.q, b.q, ta, tb) or modality(a.q, ta, ca) != modality(b.q, tb, cb):
+            return -1.0
+        base_a, base_b = baseline(a.q, ta, sa.end), baseline(b.q, tb, sb.end)
+        if base_a and base_b and not base_a & base_b:
+            return -1.0
+        if ratio(a.q, b.q) > self.params.max_ratio or self._people_clash(a.item, b.item, protagonists):
+            return -1.0
+        if _named_apart(a, b, self.texts) or (a.q.kind == "ordinal" and sim < self.params.same_statement):
+            return -1.0
+        named_alike = same_thing_named(a.q, b.q) or self._what_alike(a.q, b.q)
+        if not event and sim < self.params.same_statement and not named_alike:
+            return -1.0
+        return sim - 0.01 * math.log(ratio(a.q, b.q))  # of two figures in one statement, the closer pairs
+
+    def _event_duration(self, f: Figure) -> bool:
+        """How long an event of the story lasted: a duration whose clause names a meeting-like event
+        before it ("The meeting … lasted over an hour", "The duration of the discussions was …")."""
+        if f.q.kind != "duration":
+            return False
+        if f.q.what_lemma in EVENT_NOUNS:
+            return True
+        st = f.item.statement
+        lead = f"{st.subject or ''} {self.texts[f.article][st.start:f.q.start]}"
+        return bool(set(words(lead)) & EVENT_NOUNS)
+
+    def _people_clash(self, a: Item, b: Item, protagonists: set[str]) -> bool:
+        """Both statements name people beyond the protagonists, and none in common (one person's
+        tax rate, another's)."""
+        people = {e.name for e in self.entities if e.label == "person"}
+        pa, pb = (a.entities & people) - protagonists, (b.entities & people) - protagonists
+        return bool(pa and pb and not pa & pb)
+
+    def _figure_topics(self, figures: list[Figure]) -> list[list[int]]:
+        """Figures grouped by the question they answer: mutual best pairs between articles."""
+        protagonists = self._protagonists()
         best: dict[tuple[int, str], tuple[float, int]] = {}
-        for i, a in enumerate(entries):
-            for j, b in enumerate(entries):
-                if a[0] == b[0]:
+        for i, a in enumerate(figures):
+            for j, b in enumerate(figures):
+                if a.article == b.article:
                     continue
-                score = affinity(a, b)
-                if score >= self.params.same_topic and score > best.get((i, b[0]), (-1.0, -1))[0]:
-                    best[(i, b[0])] = (score, j)
-        links = [(i, j) for (i, art), (_, j) in best.items() if best.get((j, entries[i][0]), (0, -1))[1] == i]
-        topics = components(len(entries), links)
-        conflicts = []
-        for topic in topics:
-            if len({entries[k][0] for k in topic}) < 2:
+                score = self._affinity(a, b, protagonists)
+                if score >= 0 and score > best.get((i, b.article), (-1.0, -1))[0]:
+                    best[(i, b.article)] = (score, j)
+        links = sorted({(score, min(i, j), max(i, j)) for (i, _), (score, j) in best.items()}, reverse=True)
+        # best pair first; a topic holds at most one figure of each article (no chaining through one),
+        # and a pair that cannot join its figures' topics is a topic of its own
+        topic = list(range(len(figures)))
+        articles: dict[int, set[str]] = {i: {f.article} for i, f in enumerate(figures)}
+        pairs: list[list[int]] = []
+        for _, i, j in links:
+            ti, tj = topic[i], topic[j]
+            if ti == tj:
                 continue
-            # every figure an article gives for the same thing counts ("three of the four issues")
-            members = set(topic)
-            for k in topic:
-                aid, q, _ = entries[k]
-                members |= {
-                    m for m, (other_aid, other, _) in enumerate(entries)
-                    if other_aid == aid and other.kind == q.kind and q.what_lemma and other.what_lemma == q.what_lemma
-                }
-            by_origin: dict[str, list[int]] = defaultdict(list)
-            for k in members:
-                by_origin[self.origins.get(entries[k][0], entries[k][0])].append(k)
-            if not _disjoint_origins(by_origin, lambda k: to_base(entries[k][1])):
+            if articles[ti] & articles[tj]:
+                pairs.append([i, j])
                 continue
-            conflicts.append(self._quantity_conflict([entries[k] for k in topic]))
-        return conflicts
+            for k, t in enumerate(topic):
+                if t == tj:
+                    topic[k] = ti
+            articles[ti] |= articles.pop(tj)
+        groups: dict[int, list[int]] = defaultdict(list)
+        for k, t in enumerate(topic):
+            groups[t].append(k)
+        return [g for g in groups.values() if len(g) > 1] + pairs
 
-    def _quantity_conflict(self, entries: list[tuple[str, Quantity, Item]]) -> dict[str, Any]:
-        values: dict[tuple[float, float], list[tuple[str, Quantity, Item]]] = defaultdict(list)
-        for entry in entries:
-            values[to_base(entry[1])].append(entry)
-        whats = [q.what for _, q, _ in entries if q.what]
-        what = max(set(whats), key=whats.count) if whats else "the figure"
-        kind = entries[0][1].kind
-        topic = f"{'duration' if kind == 'duration' else 'number'} of {what}"
+    def _frames(self, figure: Figure) -> set[str]:
+        """The days its statement places the figure on (resolved dates of its time expressions)."""
+        st = figure.item.statement
         return {
-            "topic": topic,
-            "kind": "quantity",
-            "statements": [(aid, item.statement.start) for aid, _, item in entries],
-            "values": [
-                {
-                    "value": group[0][1].text,
-                    "range": [_finite(v) for v in bounds],
-                    "articles": sorted({aid for aid, _, _ in group}),
-                    "evidence": [self._evidence(aid, q.start, q.end) for aid, q, _ in group],
-                    "context": [self._evidence(aid, item.statement.start, item.statement.end) for aid, _, item in group],
-                }
-                for bounds, group in sorted(values.items())
-            ],
+            t.value[:10] for t in self.facts[figure.article].times
+            if t.kind in {"date", "weekday", "relative"} and t.value and len(t.value) >= 10
+            and st.start <= t.start < st.end
         }
+
+    def _when(self, figure: Figure) -> tuple[str, str]:
+        """A sort key for the time a figure was stated: its own day if told, else the publication."""
+        frames = sorted(self._frames(figure))
+        published = self.published.get(figure.article)
+        stamp = published.isoformat() if published else ""
+        return (frames[-1] if frames else stamp[:10], stamp)
+
+    def _frames_differ(self, a: Figure, b: Figure) -> bool:
+        """Whether the figures are told of different times: different days resolved, or different
+        months, weekdays or years named next to them ("in July" / "in August")."""
+        fa, fb = self._frames(a), self._frames(b)
+        if fa and fb and not fa & fb:
+            return True
+        na = _times_near(a, self.texts[a.article], self.facts[a.article])
+        nb = _times_near(b, self.texts[b.article], self.facts[b.article])
+        return bool(na and nb and not na & nb)
+
+    def _same_time(self, a: Figure, b: Figure) -> bool:
+        """Whether two figures are told of the same time: not of different days, and the reports
+        close enough in time (:attr:`Params.window_hours`)."""
+        return not self._frames_differ(a, b) and self._contemporary(a.article, b.article)
+
+    def _dated(self, a: Figure, b: Figure) -> bool:
+        """Whether the two figures can be put in time order (both reports dated, or both days told)."""
+        if self._frames(a) and self._frames(b):
+            return True
+        return self.published.get(a.article) is not None and self.published.get(b.article) is not None
+
+    def _figure_comparisons(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Conflicts (figures of one time that disagree) and developments (a later report changes a figure)."""
+        figures = self._figures()
+        conflicts, developments = [], []
+        for topic in self._figure_topics(figures):
+            members = [figures[k] for k in topic]
+            live = [
+                (a, b) for x, a in enumerate(members) for b in members[x + 1:]
+                if self.origins.get(a.article, a.article) != self.origins.get(b.article, b.article)
+                and not agree(a.q, b.q)
+            ]
+            if not live:
+                continue
+            live = [(a, b) for a, b in live if not self._agrees_elsewhere(a, b)]
+            if any(self._same_time(a, b) for a, b in live):
+                conflicts.append(self._figure_conflict(members))
+            elif any(self._dated(a, b) for a, b in live):
+                developments.append(self._development(members))
+        return conflicts, developments
+
+    def _agrees_elsewhere(self, a: Figure, b: Figure) -> bool:
+        """Whether ``a``'s article gives, in the same sentence, another figure that agrees with ``b``
+        (and the other way round): "three of the four issues" against "four issues"."""
+        for one, other in ((a, b), (b, a)):
+            for q in self.facts[one.article].quantities:
+                if q.sentence == one.q.sentence and q.start != one.q.start and q.kind == other.q.kind \
+                        and agree(q, other.q) and (None in (q.what_lemma, other.q.what_lemma)
+                                                   or q.what_lemma == other.q.what_lemma):
+                    return True
+        return False
+
+    def _outlets(self, articles) -> list[str]:
+        return sorted({self.outlets.get(a) or a for a in articles})
+
+    def _side(self, group: list[Figure]) -> dict[str, Any]:
+        articles = sorted({f.article for f in group})
+        return {
+            "value": group[0].q.text,
+            "range": [_finite(v) for v in figure_range(group[0].q)],
+            "articles": articles,
+            "outlets": self._outlets(articles),
+            "evidence": [self._evidence(f.article, f.q.start, f.q.end) for f in group],
+            "context": [self._evidence(f.article, f.item.statement.start, f.item.statement.end) for f in group],
+        }
+
+    def _figure_conflict(self, members: list[Figure]) -> dict[str, Any]:
+        sides: list[list[Figure]] = []
+        for f in sorted(members, key=lambda f: (figure_range(f.q), f.article)):
+            for side in sides:
+                if agree(side[0].q, f.q):
+                    side.append(f)
+                    break
+            else:
+                sides.append([f])
+        return {
+            "topic": self._figure_topic(members),
+            "kind": "quantity",
+            "statements": [(f.article, f.item.statement.start) for f in members],
+            "values": [self._side(side) for side in sides],
+        }
+
+    def _development(self, members: list[Figure]) -> dict[str, Any]:
+        """A figure told differently as time went on: each value in time order, the latest current."""
+        ordered = sorted(members, key=lambda f: (self._when(f), f.article))
+        steps: list[list[Figure]] = []
+        for f in ordered:
+            if steps and agree(steps[-1][0].q, f.q):
+                steps[-1].append(f)
+            else:
+                steps.append([f])
+        latest = steps[-1]
+        for step in steps[:-1]:
+            for f in step:
+                if not any(agree(f.q, g.q) for g in latest):
+                    self.outdated.add((f.article, f.item.statement.start))
+        values = []
+        for step in steps:
+            side = self._side(step)
+            when = self._when(step[0])
+            side["when"] = when[0] or None
+            values.append(side)
+        return {
+            "topic": self._figure_topic(members),
+            "kind": "quantity",
+            "statements": [(f.article, f.item.statement.start) for f in members],
+            "values": values,
+        }
+
+    def _figure_topic(self, members: list[Figure]) -> str:
+        """What the figures count, in the words of the most central statement: "vessels were waiting
+        at anchor off the port on Tuesday", or "how long …" for a duration."""
+        rep_item = self._representative([f.item for f in members])
+        rep = next(f for f in members if f.item is rep_item)
+        st = rep.item.statement
+        return figure_topic(rep.q, st.start, self.texts[rep.article][st.start:st.end])
 
     # ------------------------------------------------------------------ sequence
 
@@ -539,24 +820,6 @@ class Reconciler:
 # ---------------------------------------------------------------------- helpers
 
 
-def _disjoint_origins(by_origin: dict[str, list[int]], value) -> bool:
-    """Whether two origins disagree: some pair of origins none of whose values agree."""
-    origins = list(by_origin)
-    for x in range(len(origins)):
-        for y in range(x + 1, len(origins)):
-            va = [value(k) for k in by_origin[origins[x]]]
-            vb = [value(k) for k in by_origin[origins[y]]]
-            if not any(_agree(p, q) for p in va for q in vb):
-                return True
-    return False
-
-
-def _agree(p, q) -> bool:
-    if isinstance(p, tuple):  # ranges
-        return p[0] <= q[1] and q[0] <= p[1]
-    return p == q
-
-
 def _event_text(st: Statement, phrases: list[TimeExpr]) -> str:
     """A statement without the order phrase that places it ("Following the meeting, X met Y" → "X met Y")."""
     text, start = st.text, st.start
@@ -571,10 +834,56 @@ def _event_text(st: Statement, phrases: list[TimeExpr]) -> str:
     return _embed_text(st)
 
 
-def _event_like(q: Quantity) -> bool:
-    """A duration of the story's event: of a meeting, talks, a session (or of nothing named)."""
-    return q.what_lemma is None or q.what_lemma in EVENT_NOUNS or (q.what or "").lower() in EVENT_NOUNS
-
-
 def _finite(value: float) -> float | None:
     return None if value in (float("inf"), float("-inf")) else value
+
+
+def _named_apart(a: Figure, b: Figure, texts: dict[str, str]) -> bool:
+    """Whether the figures' own phrases name different things: capitalised words next to each figure
+    ("$60bn of American goods" / "$200bn of Chinese goods"), present on both sides, none shared."""
+    na, nb = _names_near(a, texts[a.article]), _names_near(b, texts[b.article])
+    return bool(na and nb and not na & nb)
+
+
+def _names_near(f: Figure, text: str) -> set[str]:
+    """Capitalised words within three words before and five after a figure, in its clause (its first word aside)."""
+    st = f.item.statement
+    before = re.findall(r"[\w’'.-]+", text[max(st.start, f.q.start - 40):f.q.start])[-3:]
+    after = re.findall(r"[\w’'.-]+", text[f.q.end:min(st.end, f.q.end + 60)])[:5]
+    first = re.match(r"\W*([\w’'-]+)", text[st.start:st.end])
+    skip = {first.group(1)} if first else set()
+    return {w for w in before + after if w[:1].isupper() and w not in skip and w.lower() not in NOT_NAMES}
+
+
+_TIME_NAMES = re.compile(
+    r"\b(january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"(?:19|20)\d\d|prior|previous|earlier|past|a year ago|(?:last|next|this) (?:year|month|week|quarter))\b",
+    re.IGNORECASE,
+)
+
+
+def _times_near(f: Figure, text: str, facts: ArticleFacts) -> set[str]:
+    """Months, years and "prior/previous" named within eight words of a figure, in its sentence (weekdays
+    are left to the resolved days of :meth:`Reconciler._frames`: "reported Friday" dates the report)."""
+    st = facts.sentences[f.q.sentence]
+    window = " ".join(re.findall(r"\S+", text[max(st.start, f.q.start - 60):f.q.start])[-8:]) + " " + \
+        " ".join(re.findall(r"\S+", text[f.q.end:min(st.end, f.q.end + 60)])[:8])
+    return {m.group(1).lower() for m in _TIME_NAMES.finditer(window)}
+
+
+_FIGURE_STOP = {
+    "the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "for", "by", "from", "with", "as", "is", "are",
+    "was", "were", "be", "been", "has", "have", "had", "will", "would", "that", "this", "it", "its", "their",
+    "his", "her", "said", "says", "than", "more", "about", "over", "some", "nearly", "least",
+}
+
+
+def _shared_words(a: Statement, b: Statement) -> float:
+    """The share of the shorter statement's content words (numbers aside) found in the other; 0 below
+    three shared words ("the public hearing … lasted" in both)."""
+    wa = {w for w in words(_embed_text(a)) if w not in _FIGURE_STOP and not w[0].isdigit()}
+    wb = {w for w in words(_embed_text(b)) if w not in _FIGURE_STOP and not w[0].isdigit()}
+    shared = wa & wb
+    if len(shared) < 3:
+        return 0.0
+    return len(shared) / min(len(wa), len(wb))
