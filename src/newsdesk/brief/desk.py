@@ -52,7 +52,7 @@ def load_material(store, settings: Settings, story: dict[str, Any], embed: Calla
                               levels.get(aid))
     reconciled, vectors = reconcile(
         store, settings, facts, {a: s.origin for a, s in sources.items()}, {a: s.text for a, s in sources.items()},
-        {a: s.published for a, s in sources.items()}, embed, model_version,
+        {a: s.published for a, s in sources.items()}, embed, model_version, {a: s.source for a, s in sources.items()},
     )
     return Material(story["id"], sources, facts, reconciled, vectors)
 

@@ -16,7 +16,8 @@ baselines ("36% more than in February" / "25% more than a year earlier").
 **The range a figure stands for.** The reading of the qualifier (:mod:`.quantities`)
 is narrowed by the figure's own precision, which is how newsrooms round: "about
 38,000" is 37,000-39,000 (a thousand either way), not 33,250-42,750; "nearly 45,000"
-is 44,000-45,000; "about two hours" keeps its 1.75-2.25 h. A round figure stated bare
+is 44,000-45,000; "about two hours" keeps its 1.75-2.25 h; "up to 300" is 150-300, for it tells
+of a figure near 300. A round figure stated bare
 ("43,000") stands for half its last unit either way (42,500-43,500), so it agrees
 with "43,350": that is rounding, not a conflict. "nearly two dozen" (24) is 20.4-24
 and agrees with 23.
@@ -87,6 +88,8 @@ def figure_range(q: Quantity) -> tuple[float, float]:
         low, high = n - spread, n + spread
     elif kind == "nearly":
         low, high = n - min(0.15 * abs(n), step), n
+    elif kind == "up to":  # "up to 300 jobs" tells of a figure near 300, not of any figure below it
+        low, high = n / 2, n
     else:
         low, high = q.low, q.high
     factor = SECONDS.get(q.unit or "", 1.0) if q.kind == "duration" else 1.0
@@ -220,6 +223,7 @@ def ratio(a: Quantity, b: Quantity) -> float:
 
 QUESTION = {"count": "how many", "money": "how much", "percent": "what share", "duration": "how long",
             "measure": "how much", "ordinal": "which"}
+DATELINE = re.compile(r"\s*[A-Z][A-Z .'’-]{2,}(,[^–—\n]{0,60})?\s*[–—-]+\s*")
 _CUT = re.compile(r",|;|:|\s[—–-]\s|\s\(|\s(?:as|while|after|before|because|since|when|but|and then|which|who)\s")
 
 
@@ -230,6 +234,9 @@ def figure_topic(q: Quantity, clause_start: int, clause: str) -> str:
     waiting at anchor off the port on Tuesday"; elsewhere in the clause the figure becomes "…"
     ("how long: talks lasted …")."""
     question = QUESTION.get(q.kind, "how many")
+    dateline = DATELINE.match(clause)
+    if dateline and dateline.end() <= q.start - clause_start:  # "PORT HALVARD, March 3 (Wire) – "
+        clause_start, clause = clause_start + dateline.end(), clause[dateline.end():]
     at, end = q.start - clause_start, q.end - clause_start
     before = clause[:max(at, 0)].strip()
     after = clause[max(end, 0):]

@@ -72,7 +72,8 @@ NOTICE = re.compile(
     re.IGNORECASE,
 )
 NOT_AS = re.compile(
-    r"\bnot\s+[^,;.]{1,40}?,?\s+as\s+[^,;.]{2,80}?\s(had\s+)?(reported|said|stated|wrote)\b", re.IGNORECASE
+    r"\bnot\s+(?:[^,;.]|\.(?=\d)){1,40}?,?\s+as\s+[^,;.]{2,80}?\s(had\s+)?(reported|said|stated|wrote)\b",
+    re.IGNORECASE,
 )
 NOT_NAMES = {"the", "a", "an", "and", "of", "in", "on", "at", "to", "for", "by", "from", "with", "as", "i", "mr", "mrs",
              "ms", "dr", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
@@ -89,7 +90,7 @@ class Params:
     same_reference: float = 0.7  # cosine: two order phrases refer to the same event
     window_hours: float = 12.0  # articles further apart in time report a developing figure, not a conflict
     same_figure: float = 0.55  # cosine: two statements holding figures tell the same fact
-    same_thing: float = 0.6  # cosine: two counted nouns of different heads name the same thing
+    same_thing: float = 0.47  # cosine: two counted nouns of different heads name the same thing (ship, vessel)
     max_ratio: float = 6.0  # figures further apart than this factor count different things
     same_statement: float = 0.8  # cosine: statements this alike tell one fact whatever noun each figure counts
 
@@ -407,7 +408,7 @@ class Reconciler:
         text = self.texts[article]
         out: set[int] = set()
         for number, sentence in enumerate(f.sentences):
-            if not CORRECTION.search(sentence.text):
+            if not CORRECTION.search(sentence.text) and not NOT_AS.search(sentence.text):
                 continue
             figures = [q for q in f.quantities if q.sentence == number]
             negated = {q.start for q in figures if re.search(r"\bnot\s+$", text[max(0, q.start - 8):q.start])}
@@ -506,7 +507,7 @@ class Reconciler:
         return bool(pa and pb and not pa & pb)
 
     def _figure_topics(self, figures: list[Figure]) -> list[list[int]]:
-        """Figures grouped by the question they answer: mutual best pairs between articles."""
+        """Figures grouped by the question they answer: mutual best pairs between articles, best first."""
         protagonists = self._protagonists()
         best: dict[tuple[int, str], tuple[float, int]] = {}
         for i, a in enumerate(figures):
@@ -516,18 +517,17 @@ class Reconciler:
                 score = self._affinity(a, b, protagonists)
                 if score >= 0 and score > best.get((i, b.article), (-1.0, -1))[0]:
                     best[(i, b.article)] = (score, j)
-        links = sorted({(score, min(i, j), max(i, j)) for (i, _), (score, j) in best.items()}, reverse=True)
-        # best pair first; a topic holds at most one figure of each article (no chaining through one),
-        # and a pair that cannot join its figures' topics is a topic of its own
+        links = sorted(
+            ((score, i, j) for (i, _), (score, j) in best.items()
+             if i < j and best.get((j, figures[i].article), (0, -1))[1] == i),
+            reverse=True,
+        )
+        # best pair first; a topic holds at most one figure of each article (no chaining through one)
         topic = list(range(len(figures)))
         articles: dict[int, set[str]] = {i: {f.article} for i, f in enumerate(figures)}
-        pairs: list[list[int]] = []
         for _, i, j in links:
             ti, tj = topic[i], topic[j]
-            if ti == tj:
-                continue
-            if articles[ti] & articles[tj]:
-                pairs.append([i, j])
+            if ti == tj or articles[ti] & articles[tj]:
                 continue
             for k, t in enumerate(topic):
                 if t == tj:
@@ -536,7 +536,7 @@ class Reconciler:
         groups: dict[int, list[int]] = defaultdict(list)
         for k, t in enumerate(topic):
             groups[t].append(k)
-        return [g for g in groups.values() if len(g) > 1] + pairs
+        return [g for g in groups.values() if len(g) > 1]
 
     def _frames(self, figure: Figure) -> set[str]:
         """The days its statement places the figure on (resolved dates of its time expressions)."""
@@ -589,20 +589,35 @@ class Reconciler:
             if not live:
                 continue
             live = [(a, b) for a, b in live if not self._agrees_elsewhere(a, b)]
-            if any(self._same_time(a, b) for a, b in live):
-                conflicts.append(self._figure_conflict(members))
-            elif any(self._dated(a, b) for a, b in live):
+            disputed = [(a, b) for a, b in live if self._same_time(a, b)]
+            if disputed:
+                # the sides are the figures told of that time; the rest of the topic is its development
+                involved = {id(f) for pair in disputed for f in pair}
+                core = [f for f in members if id(f) in involved]
+                sides = core + [f for f in members if id(f) not in involved
+                                and any(agree(f.q, g.q) and self._same_time(f, g) for g in core)]
+                statements = {(f.article, f.item.statement.start) for f in sides}
+                if not any(len(statements & set(c["statements"])) >= 2 for c in conflicts):
+                    conflicts.append(self._figure_conflict(sides))
+                # "31 votes to 24" / "32 votes to 23": one conflict, told by its first figure
+            if any(self._dated(a, b) and not self._same_time(a, b) for a, b in live):
                 developments.append(self._development(members))
         return conflicts, developments
 
     def _agrees_elsewhere(self, a: Figure, b: Figure) -> bool:
-        """Whether ``a``'s article gives, in the same sentence, another figure that agrees with ``b``
-        (and the other way round): "three of the four issues" against "four issues"."""
+        """Whether ``a``'s article also gives ``b``'s figure (or the other way round): in the same
+        sentence ("three of the four issues" against "four issues"), or in a statement like ``b``'s
+        (it tells two such facts — an amendment's vote and the budget's — and the pair is mismatched)."""
         for one, other in ((a, b), (b, a)):
             for q in self.facts[one.article].quantities:
-                if q.sentence == one.q.sentence and q.start != one.q.start and q.kind == other.q.kind \
-                        and agree(q, other.q) and (None in (q.what_lemma, other.q.what_lemma)
-                                                   or q.what_lemma == other.q.what_lemma):
+                if q.start == one.q.start or q.kind != other.q.kind or not agree(q, other.q):
+                    continue
+                if q.sentence == one.q.sentence and (None in (q.what_lemma, other.q.what_lemma)
+                                                     or q.what_lemma == other.q.what_lemma):
+                    return True
+                item = self._item_of(one.article, q.start)
+                if item is not None and float(self.sim[item.index, other.item.index]) >= self.params.same_topic \
+                        and comparable(q, other.q, self.texts[one.article], self.texts[other.article]):
                     return True
         return False
 
@@ -839,10 +854,11 @@ def _finite(value: float) -> float | None:
 
 
 def _named_apart(a: Figure, b: Figure, texts: dict[str, str]) -> bool:
-    """Whether the figures' own phrases name different things: capitalised words next to each figure
-    ("$60bn of American goods" / "$200bn of Chinese goods"), present on both sides, none shared."""
+    """Whether the figures' own phrases name different things: each names, next to its figure, a
+    capitalised word the other does not ("$60bn of American goods" / "$200bn of Chinese goods",
+    "a Band B home" / "a Band D home")."""
     na, nb = _names_near(a, texts[a.article]), _names_near(b, texts[b.article])
-    return bool(na and nb and not na & nb)
+    return bool(na - nb and nb - na)
 
 
 def _names_near(f: Figure, text: str) -> set[str]:
@@ -879,11 +895,26 @@ _FIGURE_STOP = {
 
 
 def _shared_words(a: Statement, b: Statement) -> float:
-    """The share of the shorter statement's content words (numbers aside) found in the other; 0 below
-    three shared words ("the public hearing … lasted" in both)."""
-    wa = {w for w in words(_embed_text(a)) if w not in _FIGURE_STOP and not w[0].isdigit()}
-    wb = {w for w in words(_embed_text(b)) if w not in _FIGURE_STOP and not w[0].isdigit()}
-    shared = wa & wb
-    if len(shared) < 3:
+    """How much two statements share word for word (numbers aside, words cut to their stem): the
+    share of the shorter one's content words found in the other, counted from three shared words,
+    and from four a little more generously ("… Wednesday evening's march from the Fish Market …")."""
+    wa, wb = _content_stems(_embed_text(a)), _content_stems(_embed_text(b))
+    shared = len(wa & wb)
+    if shared < 3:
         return 0.0
-    return len(shared) / min(len(wa), len(wb))
+    share = shared / min(len(wa), len(wb))
+    return share * 1.25 if shared >= 4 else share
+
+
+def _content_stems(text: str) -> set[str]:
+    out = set()
+    for w in words(text):
+        w = w.removesuffix("'s")
+        if not w or w in _FIGURE_STOP or w[0].isdigit():
+            continue
+        for suffix in ("ing", "ed", "es", "s"):
+            if w.endswith(suffix) and len(w) - len(suffix) >= 4:
+                w = w[: -len(suffix)]
+                break
+        out.add(w)
+    return out

@@ -20,10 +20,12 @@ def params_from(settings: Settings) -> Params:
     )
 
 
-def reconcile(store, settings: Settings, facts, origins, texts, published, embed, model_version: str):
+def reconcile(store, settings: Settings, facts, origins, texts, published, embed, model_version: str,
+              outlets: dict[str, str | None] | None = None):
     """Reconcile one story's facts, reusing stored statement vectors and storing new ones.
 
-    Returns the reconciliation and the statement vectors per article."""
+    ``outlets`` names each article's publisher (conflict sides, corrections). Returns the
+    reconciliation and the statement vectors per article."""
     ids = list(facts)
     stored = {
         aid: np.frombuffer(blob, dtype=np.float32).reshape(rows, -1)
@@ -31,7 +33,7 @@ def reconcile(store, settings: Settings, facts, origins, texts, published, embed
         if rows
     }
     reconciler = Reconciler(embed, params_from(settings))
-    result = reconciler.run(facts, origins, texts, stored, published)
+    result = reconciler.run(facts, origins, texts, stored, published, outlets)
     vectors = reconciler.statement_vectors()
     fresh = {
         aid: (len(rows), np.ascontiguousarray(rows, dtype=np.float32).tobytes())
@@ -58,9 +60,11 @@ def reconcile_story(store, settings: Settings, story_id: int, *, embedder=None) 
     articles = {aid: store.get_article(aid) for aid in ids}
     texts = {aid: a.text for aid, a in articles.items()}
     published = {aid: a.published for aid, a in articles.items()}
+    outlets = {aid: a.source for aid, a in articles.items()}
     if embedder is None:
         from ..stories import make_embedder
 
         embedder = make_embedder(settings)
-    result, _ = reconcile(store, settings, facts, origins, texts, published, embedder.encode, embedder.model_version)
+    result, _ = reconcile(store, settings, facts, origins, texts, published, embedder.encode, embedder.model_version,
+                          outlets)
     return {"id": story["id"], "headline": story["headline"]} | result
