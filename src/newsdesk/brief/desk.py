@@ -9,7 +9,6 @@ passed the gate and *needs review* otherwise; nothing here publishes (editors do
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -87,6 +86,10 @@ def compose(material: Material, draft: Draft, *, writer: str, note: str | None =
             for q in draft.quotes
         ],
         "timeline": [{"when": t["when"], "date": t["date"]} | t["line"].as_dict() for t in draft.timeline],
+        "corrections": [
+            {k: c[k] for k in ("article", "outlet", "published", "notice", "corrects", "retracted")}
+            for c in material.reconciled.get("corrections", [])
+        ],
         "gate": verdict.as_dict(),
         "writer": writer,
         "note": note,

@@ -12,6 +12,9 @@ For every line (see :class:`~.model.Line`) the gate checks:
   in the evidence, word for word;
 * **quotes** — every quoted string appears in one evidence span (case, quote marks
   and spacing aside; an ellipsis splits a quote in parts);
+* **other values** — for prose lines, a cited article whose supporting evidence gives another value
+  for one of the line's figures (the same word counted: "45,000 vehicles" against "38,000 vehicles") is a side
+  of a conflict, not support;
 * **support** — for prose lines, each cited article has an evidence span that says
   what the line says: cosine of their embeddings at least :attr:`Gate.support`
   (the setting ``topic_similarity``), or, without an embedder, that share of the
@@ -142,6 +145,46 @@ def _adjacent(text: str, a: re.Match, b: re.Match, *, hyphen: bool = False) -> b
 
 def _after_a(text: str, m: re.Match) -> bool:
     return text[:m.start()].rstrip().lower().endswith(" a") or text[:m.start()].rstrip().lower() == "a"
+
+
+def counted_figures(text: str) -> list[tuple[str, float, str, str]]:
+    """Figures of ``text`` with the word that follows them, as (as written, value, kind, noun):
+    "38,000 vehicles" → noun "vehicle", "4.9%" → "percent". Figures followed by no noun are left out."""
+    out = []
+    at = 0
+    for surface, value, kind in numbers_in(text):
+        where = text.find(surface, at)
+        if where < 0:
+            continue
+        at = where + len(surface)
+        m = re.match(r"\s*(%|percent\b|[A-Za-z][\w-]*)", text[at:])
+        if not m:
+            continue
+        noun = "percent" if m.group(1) in {"%", "percent"} else m.group(1).lower()
+        if noun in STOP or len(noun) < 3:
+            continue
+        out.append((surface, value, kind, noun[:-1] if noun.endswith("s") and len(noun) > 3 else noun))
+    return out
+
+
+def _other_values(line: str, evidence: Sequence[Evidence]) -> list[str]:
+    """A cited article whose evidence gives another value for one of the line's figures (the same
+    thing counted: "45,000 vehicles" against the line's "38,000 vehicles") and never the line's own
+    is a side of a conflict, not support."""
+    ours = counted_figures(line)
+    if not ours:
+        return []
+    by_article: dict[str, list[tuple[str, float, str, str]]] = {}
+    for e in evidence:
+        by_article.setdefault(e.article, []).extend(counted_figures(e.text))
+    reasons = []
+    for article, theirs in by_article.items():
+        for surface, value, kind, noun in ours:
+            same = [f for f in theirs if f[3] == noun and f[2] == kind]
+            if same and not any(_same_number((value, kind), (f[1], f[2])) for f in same):
+                reasons.append(f"{article} gives another figure for '{surface}' ('{same[0][0]}'): "
+                               "a side of a conflict, not support")
+    return reasons
 
 
 def _same_number(a: tuple[float, str], b: tuple[float, str]) -> bool:
@@ -330,6 +373,9 @@ class Gate:
             for surface, number in numbers:
                 if sum(any(_same_number(number, n) for n in f) for f in found) < need:
                     reasons.append(f"number '{surface}' is not {where}")
+
+        if line.prose:  # a template line (a difference, a quote) may cite every side on purpose
+            reasons += _other_values(line.text, evidence)
 
         names = self._names(doc) if doc is not None else []  # no parse: the line is a supporting span's words
         if names:

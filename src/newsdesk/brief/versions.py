@@ -4,7 +4,8 @@ Each version stores a *snapshot* of the facts it was written from (claims with
 their status, figures by what they count, conflicts by topic). Comparing two
 snapshots and the two article lists gives: new sources, new facts (claims no
 earlier claim matches, by word overlap), facts now confirmed by a second origin,
-changed figures, new and resolved conflicts.
+changed figures, new and resolved conflicts, and corrections sources made (a first version lists
+the corrections it already takes into account).
 """
 
 from __future__ import annotations
@@ -37,13 +38,24 @@ def snapshot(reconciled: dict[str, Any]) -> dict[str, Any]:
                    for c in reconciled.get("claims", [])],
         "figures": {k: sorted(v) for k, v in sorted(figures.items())},
         "conflicts": [c["topic"] for c in reconciled.get("conflicts", [])],
+        "corrections": [
+            {"outlet": c.get("outlet"), "notice": c["notice"]["text"], "article": c["article"]}
+            for c in reconciled.get("corrections", [])
+        ],
     }
 
 
 def whats_new(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
     """Differences of brief ``new`` from ``old`` (None: the first version)."""
+    corrections = new.get("facts", {}).get("corrections", [])
     if old is None:
-        return {"first_version": True, "summary": ["first version"]}
+        out = {"first_version": True, "summary": ["first version"]}
+        if corrections:  # a source corrected itself before this first brief: say so
+            out["corrections"] = corrections
+            out["summary"].append(_count(len(corrections), "correction by a source", "corrections by sources"))
+        return out
+    seen = {c["notice"] for c in old.get("facts", {}).get("corrections", [])}
+    corrections = [c for c in corrections if c["notice"] not in seen]
     old_ids = {a["id"] for a in old.get("articles", [])}
     new_ids = {a["id"] for a in new.get("articles", [])}
     new_sources = [{k: a.get(k) for k in ("id", "title", "source")} for a in new["articles"] if a["id"] not in old_ids]
@@ -79,6 +91,7 @@ def whats_new(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]
         "changed_figures": changed,
         "new_conflicts": sorted(new_conflicts - old_conflicts),
         "resolved_conflicts": sorted(old_conflicts - new_conflicts),
+        "corrections": corrections,
     }
     summary = []
     for key, one, many in (
@@ -88,9 +101,14 @@ def whats_new(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]
         ("changed_figures", "changed figure", "changed figures"),
         ("new_conflicts", "new conflict between sources", "new conflicts between sources"),
         ("resolved_conflicts", "conflict resolved", "conflicts resolved"),
+        ("corrections", "correction by a source", "corrections by sources"),
     ):
         n = len(out[key])
         if n:
-            summary.append(f"{n} {one if n == 1 else many}")
+            summary.append(_count(n, one, many))
     out["summary"] = summary or ["no change in the facts"]
     return out
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"

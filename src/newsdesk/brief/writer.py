@@ -41,6 +41,7 @@ import difflib
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Callable
 
 import numpy as np
@@ -51,6 +52,7 @@ from .gate import Gate, numbers_in
 from .model import Evidence, Line, Source
 
 HEADLINE_CHARS = 90
+DEVELOPING_HOURS = 24  # a story whose reports span more is developing: its latest day tells its state
 SINGLE_LABEL = "reported by one outlet"
 PRONOUN_START = re.compile(r"^(he|she|they|it|this|that|these|those|his|her|their|its|we|i)\b", re.IGNORECASE)
 LEADING_PHRASE = re.compile(
@@ -162,8 +164,12 @@ class ExtractiveWriter:
     # -------------------------------------------------------------- candidates
 
     def candidates(self, material: Material) -> list[Candidate]:
-        """Prose sentences of every article, with vectors from their clauses, relevance and agreement."""
+        """Prose sentences of every article, with vectors from their clauses, relevance and agreement.
+
+        A sentence holding a statement reconciliation found superseded — retracted by a correction,
+        or a figure a later report changed — is never material: the brief does not state it as current."""
         out: list[Candidate] = []
+        stale = _superseded_spans(material.reconciled)
         for aid, source in material.sources.items():
             facts = material.facts.get(aid)
             if facts is None:
@@ -177,7 +183,8 @@ class ExtractiveWriter:
                 rows = by_sentence.get(i)
                 if not rows or vectors is None or len(vectors) != len(facts.statements):
                     continue
-                if not is_candidate(s.text, self.params):
+                if not is_candidate(s.text, self.params) or any(
+                        a == aid and start < s.end and s.start < end for a, start, end in stale):
                     continue
                 weights = np.array([facts.statements[k].end - facts.statements[k].start for k in rows], np.float32)
                 vec = _unit((vectors[rows] * weights[:, None]).sum(axis=0))
@@ -272,7 +279,8 @@ class ExtractiveWriter:
     # -------------------------------------------------------------- headline and dek
 
     def headline(self, material: Material, cands: list[Candidate]) -> Line:
-        sources = [s for s in material.sources.values() if s.title]
+        latest = latest_reports(material)
+        sources = [s for s in material.sources.values() if s.title and (not latest or s.id in latest)]
         if not sources:
             best = max(cands, key=lambda c: c.relevance) if cands else None
             if best is None:
@@ -313,9 +321,12 @@ class ExtractiveWriter:
         options: list[tuple[float, bool, Callable[[], Line | None], set, np.ndarray, set]] = []
         supporters = self.supporters(material, cands, links)
         sentence_of = _sentence_locator(material.facts)
+        latest = latest_reports(material)
         for c, others in zip(cands, supporters):
             if any(a == c.article and c.start <= x < c.end for a, x in figures):
                 continue  # a figure sources dispute: told under "where sources differ"
+            if latest and c.article not in latest and not set(others) & latest:
+                continue  # a developing story: what only earlier reports tell may be out of date
             support = links.get((c.article, c.index), {})
             origins = {c.origin} | {material.sources[a].origin for a in others}
             consensus = len(origins) >= 2
@@ -327,6 +338,8 @@ class ExtractiveWriter:
             score = c.centrality + p.agreement_weight * agreed + 0.05 * (articles - 1) + p.detail_weight * figures_told
             if any(a == c.article and c.start <= x < c.end for a, x in disputed):
                 score -= p.agreement_weight  # its timing is disputed: what sources agree on comes first
+            if c.article in latest:
+                score += p.agreement_weight  # a developing story: its latest state first
             claims = set(support.get("claims", set()))
 
             def make(c=c, others=others, consensus=consensus) -> Line | None:
@@ -585,6 +598,25 @@ def _claim_locator(reconciled: dict[str, Any]) -> dict[tuple[str, int], tuple]:
         for e in claim["evidence"]:
             out.setdefault((e["article"], e["start"]), ("claim", k))
     return out
+
+
+def latest_reports(material: Material) -> set[str]:
+    """In a developing story (reports spread over more than :data:`DEVELOPING_HOURS`), the articles of
+    its latest day: those within that many hours of the newest report. Empty for a story told at once,
+    or whose reports carry no time."""
+    times = {aid: s.published for aid, s in material.sources.items() if s.published is not None}
+    if len(times) < 2:
+        return set()
+    newest, oldest = max(times.values()), min(times.values())
+    window = timedelta(hours=DEVELOPING_HOURS)
+    if newest - oldest <= window:
+        return set()
+    return {aid for aid, when in times.items() if newest - when <= window}
+
+
+def _superseded_spans(reconciled: dict[str, Any]) -> list[tuple[str, int, int]]:
+    """(article, start, end) of statements retracted by a correction or changed by a later report."""
+    return [(x["article"], x["start"], x["end"]) for x in reconciled.get("superseded", [])]
 
 
 def _disputed_spans(reconciled: dict[str, Any]) -> set[tuple[str, int]]:
