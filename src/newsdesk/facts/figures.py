@@ -7,7 +7,7 @@ this module says what the figures in them allow.
 kind and unit (money in one currency, durations in any time unit), and the things they count are not told
 apart by their modifiers ("tax rate" / "heart rate", "state employees" / "federal
 employees": both have modifiers and share none). A figure that counts a part is not
-compared with a total ("three *other* women", "two *more* ships", "*another* 2
+compared with a total ("three *other* women", "two *more* ships", "*additional* 2
 percent") unless both are, a part only with a part ("10 *of the 12*"), and ordinals only with
 ordinals of the same noun ("45th president"). Reconciliation also keeps apart a forecast and a
 result ("expected to fall to 5.7%" / "fell to 5.4%") and changes measured against different
@@ -32,7 +32,7 @@ from dataclasses import replace
 from .model import Quantity
 from .quantities import QUALIFIERS, SCALES, SECONDS, VAGUE, base_unit
 
-PART_BEFORE = {"other", "another", "additional", "extra", "further", "remaining", "more", "last", "first"}
+PART_BEFORE = {"other", "additional", "extra", "further", "remaining", "more", "last", "first"}
 PART_AFTER = {"more", "others", "other"}
 MODIFIER_STOP = {"the", "a", "an", "of", "its", "their", "his", "her", "our", "new", "total", "some", "all", "-"}
 _DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -128,15 +128,13 @@ def _bare(q: Quantity) -> Quantity:
 
 def is_part(q: Quantity, text: str) -> bool:
     """A figure that counts a part or an increment: "three other women", "two more", "another 2 percent"."""
-    before = re.findall(r"[\w’'.,]+", text[max(0, q.start - 30):q.start].lower())
+    before = re.findall(r"[\w’']+", text[max(0, q.start - 30):q.start].lower())
     after = re.findall(r"[\w’']+", text[q.end:q.end + 10].lower())
     own = re.findall(r"[\w’']+", q.text.lower())
-    listed = len(before) >= 2 and before[-1] in {"and", "plus"} and not re.match(r"[\d.,]+$", before[-2])
     return bool(
         (before and before[-1] in PART_BEFORE and before[-1] not in {"first", "last"})
         or (after and after[0] in PART_AFTER)
-        or any(w in {"other", "another", "additional", "remaining"} for w in own)
-        or listed  # "his physician and two cardiologists": one item of a list
+        or any(w in {"other", "additional", "remaining"} for w in own)
         or re.search(r"\b(including|among them|among whom|of whom|of them|of which|as well as)\s*$",
                      text[max(0, q.start - 20):q.start].lower())
     )
@@ -157,6 +155,7 @@ FORECAST = re.compile(
     r"estimates? of)\b(?!-)", re.IGNORECASE)
 BASELINE = re.compile(r"\b(from|over|than|compared (with|to)|since|against|versus)\b\s+(?P<base>[^,;.]{3,60})",
                       re.IGNORECASE)
+_NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)\b"
 _STOP = {"the", "a", "an", "of", "in", "on", "at", "to", "for", "by", "and", "its", "their", "last", "previous",
          "same", "this", "that", "year", "month", "week"}
 
@@ -167,10 +166,11 @@ def role(q: Quantity, text: str) -> str:
     places something in time ("a few hours before", "two days later"); else "figure"."""
     before = text[max(0, q.start - 24):q.start].lower()
     after = text[q.end:q.end + 14].lower()
-    if re.search(r"\d[\d,.]*\s*(\w+\s+)?of\s+(the\s+)?$", before) or re.search(r"\bout of\s+(the\s+)?$", before):
+    if re.search(rf"(\d[\d,.]*|\b{_NUMBER_WORD})\s*(\w+\s+)?of\s+(the\s+)?$", before) or re.search(r"\bout of\s+(the\s+)?$", before):
         return "total"
-    if re.match(r"\s*(\w+\s+)?(of|out of)\s+(the\s+)?\d", after):
-        return "part"
+    if re.match(rf"\s*(\w+\s+)?(of|out of)\s+(the\s+)?(\d|{_NUMBER_WORD})", after) or re.match(
+            r"\s*(of|out of)\s+(his|her|their|its|our|the)\s+\w+", after) and not q.what:
+        return "part"  # "10 of the 12", "three of his doctors"
     if re.search(r"\b(from|than|compared (with|to)|versus|vs\.?)\s+(the\s+|a\s+)?$", before):
         return "previous"
     if q.kind == "duration" and re.match(r"\s*(before|after|ago|later|earlier|since|into)\b", after):

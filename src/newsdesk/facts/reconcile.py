@@ -48,7 +48,9 @@ import numpy as np
 
 from .common import components, words
 from .entities import link
-from .figures import agree, baseline, comparable, figure_range, figure_topic, modality, ratio, same_thing_named
+from .figures import (
+    agree, baseline, comparable, figure_range, figure_topic, is_vague, modality, ratio, same_thing_named,
+)
 from .model import ArticleFacts, Quantity, Statement, TimeExpr
 from .quote_variants import quote_variants
 
@@ -158,6 +160,7 @@ class Reconciler:
         self.outlets = outlets or {}
         self._anchor_vectors: dict[str, np.ndarray] = {}
         self._what_vectors: dict[str, np.ndarray] = {}
+        self._local_vectors: dict[tuple[str, int], np.ndarray] = {}
         self.entities, self.entity_of = link({aid: f.mentions for aid, f in facts.items()})
         self._items(statement_vectors or {})
         self.superseded = {aid: self._superseded(aid) for aid in facts}
@@ -457,18 +460,14 @@ class Reconciler:
     def _affinity(self, a: Figure, b: Figure, protagonists: set[str]) -> float:
         """How surely two figures of different origins answer one question (-1: they do not).
 
-        Their statements tell the same fact (cosine at least :attr:`Params.same_figure`, or as
-        many of the shorter one's content words in the other: :func:`_shared_words`; for how long
-        an event of the story lasted, :attr:`Params.same_topic` is enough), the
+        Their statements tell the same fact (cosine at least :attr:`Params.same_figure` of the
+        statements or of the words around each figure, or as many of the shorter statement's content
+        words in the other: :func:`_shared_words`; for how long an event of the story lasted,
+        :attr:`Params.same_topic` is enough), the
         figures are comparable (:func:`.figures.comparable`), name the same thing, their
         statements do not name different participants, and they are within a factor of
         :attr:`Params.max_ratio` of each other (figures further apart count different things)."""
         if self.origins.get(a.article, a.article) == self.origins.get(b.article, b.article):
-            return -1.0
-        sim = max(float(self.sim[a.item.index, b.item.index]), _shared_words(a.item.statement, b.item.statement))
-        event = self._event_duration(a) and self._event_duration(b)
-        # "the meeting lasted over an hour" / "the discussions unfolded over two hours": the story's event
-        if sim < (self.params.same_topic if event else self.params.same_figure):
             return -1.0
         ta, tb = self.texts[a.article], self.texts[b.article]
         sa, sb = a.item.statement, b.item.statement
@@ -481,12 +480,33 @@ class Reconciler:
             return -1.0
         if ratio(a.q, b.q) > self.params.max_ratio or self._people_clash(a.item, b.item, protagonists):
             return -1.0
-        if _named_apart(a, b, self.texts) or (a.q.kind == "ordinal" and sim < self.params.same_statement):
+        if _named_apart(a, b, self.texts):
             return -1.0
+        sim = max(float(self.sim[a.item.index, b.item.index]), _shared_words(sa, sb), self._local_sim(a, b))
+        event = self._event_duration(a) and self._event_duration(b)
+        # "the meeting lasted over an hour" / "the discussions unfolded over two hours": the story's event
+        if sim < (self.params.same_topic if event else self.params.same_figure):
+            return -1.0
+        if (a.q.kind == "ordinal" or is_vague(a.q) or is_vague(b.q)) and sim < self.params.same_statement:
+            return -1.0  # "second day" / "fourth day", "dozens" / "nearly 200": only in nearly the same words
+        if not event and a.q.kind == "duration" and a.q.what and b.q.what and not same_thing_named(a.q, b.q):
+            return -1.0  # "a three-day shutdown" / "a three-week extension"
         named_alike = same_thing_named(a.q, b.q) or self._what_alike(a.q, b.q)
         if not event and sim < self.params.same_statement and not named_alike:
             return -1.0
-        return sim - 0.01 * math.log(ratio(a.q, b.q))  # of two figures in one statement, the closer pairs
+        # of two figures in one statement, the one next to the same names, then the closer, pairs
+        shared = bool(_names_near(a, ta) & _names_near(b, tb))
+        return sim + 0.05 * shared - 0.01 * math.log(ratio(a.q, b.q))
+
+    def _local_sim(self, a: Figure, b: Figure) -> float:
+        """Cosine of the words around each figure (eight either side, in its sentence, the figure
+        itself left out): two long sentences can tell one fact among others they do not share."""
+        keys = [(f.article, f.q.start) for f in (a, b)]
+        missing = [(k, f) for k, f in zip(keys, (a, b)) if k not in self._local_vectors]
+        if missing:
+            texts = [_around(f, self.texts[f.article], self.facts[f.article]) for _, f in missing]
+            self._local_vectors.update(zip([k for k, _ in missing], self.embed(texts)))
+        return float(self._local_vectors[keys[0]] @ self._local_vectors[keys[1]])
 
     def _event_duration(self, f: Figure) -> bool:
         """How long an event of the story lasted: a duration whose clause names a meeting-like event
@@ -606,17 +626,21 @@ class Reconciler:
 
     def _agrees_elsewhere(self, a: Figure, b: Figure) -> bool:
         """Whether ``a``'s article also gives ``b``'s figure (or the other way round): in the same
-        sentence ("three of the four issues" against "four issues"), or in a statement like ``b``'s
-        (it tells two such facts — an amendment's vote and the budget's — and the pair is mismatched)."""
+        sentence ("three of the four issues" against "four issues"), or in a statement more like ``b``'s
+        than its own (it tells two such facts — an amendment's vote and the budget's — and the pair is
+        mismatched)."""
         for one, other in ((a, b), (b, a)):
             for q in self.facts[one.article].quantities:
-                if q.start == one.q.start or q.kind != other.q.kind or not agree(q, other.q):
+                if q.start == one.q.start or q.kind != other.q.kind or is_vague(q) or not agree(q, other.q):
                     continue
                 if q.sentence == one.q.sentence and (None in (q.what_lemma, other.q.what_lemma)
                                                      or q.what_lemma == other.q.what_lemma):
                     return True
                 item = self._item_of(one.article, q.start)
-                if item is not None and float(self.sim[item.index, other.item.index]) >= self.params.same_topic \
+                if item is None:
+                    continue
+                alike = float(self.sim[item.index, other.item.index])
+                if alike >= self.params.same_topic and alike > float(self.sim[one.item.index, other.item.index]) \
                         and comparable(q, other.q, self.texts[one.article], self.texts[other.article]):
                     return True
         return False
@@ -854,37 +878,44 @@ def _finite(value: float) -> float | None:
 
 
 def _named_apart(a: Figure, b: Figure, texts: dict[str, str]) -> bool:
-    """Whether the figures' own phrases name different things: each names, next to its figure, a
-    capitalised word the other does not ("$60bn of American goods" / "$200bn of Chinese goods",
-    "a Band B home" / "a Band D home")."""
+    """Whether the figures' own phrases name different things: capitalised words next to each figure,
+    none shared ("$60bn of American goods" / "$200bn of Chinese goods"), or different one-letter
+    labels ("a Band B home" / "a Band D home")."""
     na, nb = _names_near(a, texts[a.article]), _names_near(b, texts[b.article])
-    return bool(na - nb and nb - na)
+    la, lb = {w for w in na if len(w) == 1}, {w for w in nb if len(w) == 1}
+    return bool(na and nb and not na & nb) or bool(la and lb and la != lb)
 
 
 def _names_near(f: Figure, text: str) -> set[str]:
-    """Capitalised words within three words before and five after a figure, in its clause (its first word aside)."""
+    """Capitalised words within four words before and five after a figure, in its clause (its first word aside)."""
     st = f.item.statement
-    before = re.findall(r"[\w’'.-]+", text[max(st.start, f.q.start - 40):f.q.start])[-3:]
+    before = re.findall(r"[\w’'.-]+", text[max(st.start, f.q.start - 50):f.q.start])[-4:]
     after = re.findall(r"[\w’'.-]+", text[f.q.end:min(st.end, f.q.end + 60)])[:5]
     first = re.match(r"\W*([\w’'-]+)", text[st.start:st.end])
     skip = {first.group(1)} if first else set()
-    return {w for w in before + after if w[:1].isupper() and w not in skip and w.lower() not in NOT_NAMES}
+    return {
+        w.removesuffix("’s").removesuffix("'s").lower() for w in before + after
+        if w[:1].isupper() and w not in skip and w.lower() not in NOT_NAMES
+    }
 
 
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _TIME_NAMES = re.compile(
-    r"\b(january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"(?:19|20)\d\d|prior|previous|earlier|past|a year ago|(?:last|next|this) (?:year|month|week|quarter))\b",
+    rf"\b(?:in|on|for|since|from|during|of|through|until|by|between)\s+(?:early |mid-|late )?({_MONTHS}|(?:19|20)\d\d)\b"
+    r"|\b(prior|previous|preceding|earlier)\s+(?:year|month|week|quarter|day)\b"
+    r"|\b(a year (?:ago|earlier)|(?:last|next|this) year|(?:over|in|during) the (?:past|last) \w+ (?:years|months))\b",
     re.IGNORECASE,
 )
 
 
 def _times_near(f: Figure, text: str, facts: ArticleFacts) -> set[str]:
-    """Months, years and "prior/previous" named within eight words of a figure, in its sentence (weekdays
-    are left to the resolved days of :meth:`Reconciler._frames`: "reported Friday" dates the report)."""
+    """Months and years a preposition ties to a time ("in July", "since 2019") and "the previous month",
+    "a year earlier", within eight words of a figure in its sentence. Weekdays are left to the resolved
+    days of :meth:`Reconciler._frames` ("reported Friday" dates the report, not the figure)."""
     st = facts.sentences[f.q.sentence]
     window = " ".join(re.findall(r"\S+", text[max(st.start, f.q.start - 60):f.q.start])[-8:]) + " " + \
         " ".join(re.findall(r"\S+", text[f.q.end:min(st.end, f.q.end + 60)])[:8])
-    return {m.group(1).lower() for m in _TIME_NAMES.finditer(window)}
+    return {next(g for g in m.groups() if g).lower() for m in _TIME_NAMES.finditer(window)}
 
 
 _FIGURE_STOP = {
@@ -918,3 +949,11 @@ def _content_stems(text: str) -> set[str]:
                 break
         out.add(w)
     return out
+
+
+def _around(f: Figure, text: str, facts: ArticleFacts) -> str:
+    """The eight words before and after a figure in its sentence, with what it counts in its place."""
+    sentence = facts.sentences[f.q.sentence]
+    before = text[sentence.start:f.q.start].split()[-8:]
+    after = text[f.q.end:sentence.end].split()[:8]
+    return " ".join(before + [f.q.what or ""] + after)
