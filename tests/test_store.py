@@ -53,8 +53,15 @@ def test_an_exact_copy_from_another_publisher_is_kept_for_dedupe(store):
 
 def test_same_url_is_a_repeat_even_with_tracking_parameters(store):
     store.add_article(_article(url="https://gazette.example/bridge"))
-    result = store.add_article(_article(id="x", text="Updated text", url="https://Gazette.example/bridge/?utm_source=rss"))
+    again = _article(id="x", url="https://Gazette.example/bridge/?utm_source=rss")
+    result = store.add_article(again)
     assert not result.added and result.reason == "same URL"
+    # another publisher's article at that URL with another text is not a new version of it
+    other = store.add_article(_article(id="y", text="Updated text", source="Wire Daily", url=again.url))
+    assert not other.added and not other.revised and other.reason == "same URL"
+    # the same publisher's article at that URL with another text is (tests/test_revisions.py)
+    revised = store.add_article(_article(id="z", text="Updated text", url=again.url))
+    assert revised.revised and revised.article_id == "a1"
 
 
 def test_a_failed_write_leaves_nothing_behind(store):

@@ -56,7 +56,12 @@ def content_hash(article: Article) -> str:
 class AddResult:
     article_id: str
     added: bool
-    reason: str = ""  # why it was not added: which stored article it duplicates
+    reason: str = ""  # why it was not added: which stored article it duplicates, or that it revised one
+    revised: bool = False  # a new version of a stored article: its text replaced the stored one
+    revision: int | None = None  # when revised: the number of the version now current (the first is 1)
+
+
+PENDING_BRIEFS_KEY = "scheduler_pending_briefs"  # meta: JSON list of stories whose brief is still to write
 
 
 @dataclass(slots=True)
@@ -182,35 +187,54 @@ class Store:
     # -- articles ---------------------------------------------------------
 
     def find_existing(self, article: Article) -> tuple[str, str] | None:
-        """The stored article this one repeats, and how: (id, reason), or None.
+        """The stored article this one repeats or revises, and how: (id, reason), or None.
 
         The same input again is recognised by its id, its URL, its canonical URL
         with the same content, or the same content from the same publisher.
         Exact copies from *other* publishers are stored: they are evidence of
-        syndication, which dedupe records later.
+        syndication, which dedupe records later. The same id or URL from the same
+        publisher with another text is a new version (see :meth:`add_article`).
         """
-        digest = article.content_hash or content_hash(article)
-        row = self.conn.execute("SELECT id, content_hash FROM articles WHERE id = ?", (article.id,)).fetchone()
+        match = self._match(article, article.content_hash or content_hash(article))
+        return (match[0], match[1]) if match else None
+
+    def _match(self, article: Article, digest: str) -> tuple[str, str, str] | None:
+        """(stored id, reason, kind) for what ``article`` is to the store; kind: repeat | same_entry | revision."""
+        row = self.conn.execute("SELECT id, source, content_hash FROM articles WHERE id = ?", (article.id,)).fetchone()
+        how = "same id"
+        if row is None and article.url:
+            row = self.conn.execute(
+                "SELECT id, source, content_hash FROM articles WHERE url = ? ORDER BY seq LIMIT 1",
+                (normalize_url(article.url),),
+            ).fetchone()
+            how = "same URL"
         if row:
+            same_source = row["source"] == article.source
             if row["content_hash"] == digest:
-                return row["id"], "same id"
-            return row["id"], "same id, different text (the stored version is kept)"
-        if article.url:
-            row = self.conn.execute("SELECT id FROM articles WHERE url = ?", (normalize_url(article.url),)).fetchone()
-            if row:
-                return row["id"], "same URL"
+                return row["id"], how, "same_entry" if same_source else "repeat"
+            if not same_source:
+                if how == "same id":
+                    return row["id"], "same id, different text (the stored version is kept)", "repeat"
+                return row["id"], how, "repeat"
+            earlier = self.conn.execute(
+                "SELECT revision FROM article_revisions WHERE article_id = ? AND content_hash = ? ORDER BY revision DESC",
+                (row["id"], digest),
+            ).fetchone()
+            if earlier:  # an older version read again (a file ingested once more): not news
+                return row["id"], f"{how}, an earlier version (revision {earlier[0]})", "same_entry"
+            return row["id"], "new version of a stored article", "revision"
         if article.canonical_url:
             row = self.conn.execute(
                 "SELECT id FROM articles WHERE canonical_url = ? AND content_hash = ?",
                 (normalize_url(article.canonical_url), digest),
             ).fetchone()
             if row:
-                return row["id"], "same canonical URL and text"
+                return row["id"], "same canonical URL and text", "repeat"
         row = self.conn.execute(
             "SELECT id FROM articles WHERE content_hash = ? AND source IS ?", (digest, article.source)
         ).fetchone()
         if row:
-            return row["id"], "same text from the same source"
+            return row["id"], "same text from the same source", "repeat"
         return None
 
     def has_article(self, article_id: str, url: str | None = None) -> bool:
@@ -221,18 +245,47 @@ class Store:
         ).fetchone()
         return row is not None
 
-    def add_article(self, article: Article, *, input: str | None = None) -> AddResult:
-        """Store one article in one transaction, unless it is already stored."""
+    def entry_status(self, article: Article, entry_hash: str) -> str:
+        """How a feed entry stands against the store: ``new`` (no article with its id or URL),
+        ``unchanged`` (stored from the same entry text, or another publisher's article) or
+        ``changed`` (the same publisher's entry with another text: a possible new version).
+
+        ``entry_hash`` is the :func:`content_hash` of the entry's own text, before any page is
+        fetched for it, so an unchanged entry costs no page fetch."""
+        row = self.conn.execute(
+            """SELECT source, coalesce(entry_hash, content_hash) AS seen FROM articles
+               WHERE id = ? OR (? IS NOT NULL AND url = ?) ORDER BY id = ? DESC, seq LIMIT 1""",
+            (article.id, article.url, normalize_url(article.url) if article.url else None, article.id),
+        ).fetchone()
+        if row is None:
+            return "new"
+        if row["source"] != article.source or row["seen"] == entry_hash:
+            return "unchanged"
+        return "changed"
+
+    def add_article(self, article: Article, *, input: str | None = None, entry_hash: str | None = None) -> AddResult:
+        """Store one article in one transaction, unless it is already stored.
+
+        A new version of a stored article (same id, or same URL, from the same publisher,
+        with another text) replaces the stored text; the old version is kept in
+        ``article_revisions`` and what was derived from its text is dropped (see
+        :meth:`_revise`). ``entry_hash``: the hash of a feed entry's own text (see
+        :meth:`entry_status`)."""
         article.content_hash = article.content_hash or content_hash(article)
         with self.transaction() as conn:
-            existing = self.find_existing(article)
-            if existing:
-                return AddResult(existing[0], False, existing[1])
+            match = self._match(article, article.content_hash)
+            if match and match[2] == "revision":
+                revision = self._revise(conn, match[0], article, input, entry_hash)
+                return AddResult(match[0], False, f"{match[1]} (revision {revision})", revised=True, revision=revision)
+            if match:
+                if entry_hash and match[2] == "same_entry":
+                    conn.execute("UPDATE articles SET entry_hash = ? WHERE id = ?", (entry_hash, match[0]))
+                return AddResult(match[0], False, match[1])
             article.fetched = article.fetched or utcnow()
             conn.execute(
                 """INSERT INTO articles (id, source, url, canonical_url, title, dek, byline, teaser, summary,
-                       published, fetched, language, text, content_hash, label, feed_id, input, extra)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       published, fetched, language, text, content_hash, label, feed_id, input, extra, entry_hash)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     article.id,
                     article.source,
@@ -252,9 +305,108 @@ class Store:
                     article.feed_id,
                     input,
                     json.dumps(article.extra, ensure_ascii=False, default=str),
+                    entry_hash,
                 ),
             )
         return AddResult(article.id, True)
+
+    def _revise(self, conn: sqlite3.Connection, article_id: str, article: Article, input: str | None,
+                entry_hash: str | None) -> int:
+        """Make ``article`` the current version of stored ``article_id``; returns its revision number.
+
+        The stored version goes to ``article_revisions``. The article keeps its id, URL, arrival
+        time and story; its facts, statement vectors, article vector and MinHash signature
+        described the old text, so they are dropped (facts and vectors are computed again when
+        next needed, the vector and signature by the next ``cluster`` run) and the story's
+        brief is marked to be written again."""
+        old = conn.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        revision = conn.execute(
+            "SELECT coalesce(max(revision), 0) + 1 FROM article_revisions WHERE article_id = ?", (article_id,)
+        ).fetchone()[0]
+        now = _iso(utcnow())
+        conn.execute(
+            """INSERT INTO article_revisions (article_id, revision, title, dek, text, content_hash, published,
+                   replaced_at, input) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (article_id, revision, old["title"], old["dek"], old["text"], old["content_hash"], old["published"],
+             now, old["input"]),
+        )
+        extra = json.loads(old["extra"] or "{}") | article.extra
+        conn.execute(
+            """UPDATE articles SET title = ?, dek = ?, byline = coalesce(?, byline), teaser = ?, summary = ?,
+                   published = coalesce(?, published), language = coalesce(?, language), text = ?, content_hash = ?,
+                   canonical_url = coalesce(?, canonical_url), label = coalesce(?, label), input = ?, extra = ?,
+                   entry_hash = ? WHERE id = ?""",
+            (article.title, article.dek, article.byline, article.teaser, article.summary, _iso(article.published),
+             article.language, article.text, article.content_hash,
+             normalize_url(article.canonical_url) if article.canonical_url else None, article.label, input,
+             json.dumps(extra, ensure_ascii=False, default=str), entry_hash, article_id),
+        )
+        conn.execute("DELETE FROM article_facts WHERE article_id = ?", (article_id,))
+        conn.execute("DELETE FROM statement_vectors WHERE article_id = ?", (article_id,))
+        story = conn.execute("SELECT story_id FROM story_articles WHERE article_id = ?", (article_id,)).fetchone()
+        vector = conn.execute("SELECT vector FROM article_vectors WHERE article_id = ?", (article_id,)).fetchone()
+        if story and vector:
+            self._add_to_centroid(conn, story[0], vector[0], -1.0)  # the centroid is the sum of member vectors
+        conn.execute("DELETE FROM article_vectors WHERE article_id = ?", (article_id,))
+        conn.execute("UPDATE article_origins SET minhash = NULL WHERE article_id = ?", (article_id,))
+        if story:
+            self._mark_brief_pending(conn, story[0])
+        return revision + 1
+
+    @staticmethod
+    def _add_to_centroid(conn: sqlite3.Connection, story_id: int, vector: bytes, sign: float) -> None:
+        import numpy as np
+
+        row = conn.execute("SELECT centroid FROM stories WHERE id = ?", (story_id,)).fetchone()
+        if row is None or row[0] is None or len(row[0]) != len(vector):
+            return
+        centroid = np.frombuffer(row[0], dtype=np.float32) + sign * np.frombuffer(vector, dtype=np.float32)
+        conn.execute("UPDATE stories SET centroid = ? WHERE id = ?", (centroid.astype(np.float32).tobytes(), story_id))
+
+    @staticmethod
+    def _mark_brief_pending(conn: sqlite3.Connection, story_id: int) -> None:
+        """Add a story to those whose brief the scheduler is still to write."""
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (PENDING_BRIEFS_KEY,)).fetchone()
+        pending = set(json.loads(row[0])) if row else set()
+        pending.add(story_id)
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (PENDING_BRIEFS_KEY, json.dumps(sorted(pending))),
+        )
+
+    def article_revisions(self, article_id: str) -> list[dict[str, Any]]:
+        """The earlier versions of an article, newest first: revision number, when it was replaced,
+        its title, dek, text, published time and the input it came from."""
+        rows = self.conn.execute(
+            """SELECT revision, replaced_at, title, dek, text, content_hash, published, input FROM article_revisions
+               WHERE article_id = ? ORDER BY revision DESC""",
+            (article_id,),
+        )
+        return [dict(row) | {"replaced_at": _dt(row["replaced_at"]), "published": _dt(row["published"])} for row in rows]
+
+    def revised_articles(self, article_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """For those of ``article_ids`` that were revised: the latest change — ``revision`` (the number of
+        the version now current), ``revisions`` (earlier versions kept), ``revised_at``, the outlet
+        (``source``) and the replaced version's ``previous_title``."""
+        out: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(list(article_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"""SELECT r.article_id, r.revision, r.replaced_at, r.title, a.source FROM article_revisions r
+                    JOIN articles a ON a.id = r.article_id
+                    WHERE r.article_id IN ({marks})
+                      AND r.revision = (SELECT max(revision) FROM article_revisions WHERE article_id = r.article_id)""",
+                chunk,
+            )
+            for row in rows:
+                out[row["article_id"]] = {
+                    "revision": row["revision"] + 1,
+                    "revisions": row["revision"],
+                    "revised_at": _dt(row["replaced_at"]),
+                    "source": row["source"],
+                    "previous_title": row["title"],
+                }
+        return out
 
     def get_article(self, article_id: str) -> Article | None:
         row = self.conn.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
@@ -399,6 +551,31 @@ class Store:
                 "INSERT OR REPLACE INTO article_vectors (article_id, model, vector) VALUES (?, ?, ?)",
                 [(aid, model, blob) for aid, blob in vectors.items()],
             )
+
+    def revised_without_derivations(self) -> list[Article]:
+        """Clustered articles whose vector or MinHash signature was dropped when a new version replaced
+        their text (see :meth:`_revise`), in arrival order."""
+        rows = self.conn.execute(
+            """SELECT a.* FROM articles a JOIN story_articles sa ON sa.article_id = a.id
+               WHERE a.id IN (SELECT article_id FROM article_revisions)
+                 AND (a.id NOT IN (SELECT article_id FROM article_vectors)
+                      OR (a.text != '' AND a.id IN (SELECT article_id FROM article_origins WHERE minhash IS NULL)))
+               ORDER BY a.seq"""
+        )
+        return [_article(row) for row in rows]
+
+    def save_revised_derivations(self, article_id: str, model: str, vector: bytes, minhash: bytes | None) -> None:
+        """Store a revised article's new vector (added to its story's centroid) and MinHash signature."""
+        with self.transaction() as conn:
+            had = conn.execute("SELECT 1 FROM article_vectors WHERE article_id = ?", (article_id,)).fetchone()
+            if not had:
+                conn.execute("INSERT INTO article_vectors (article_id, model, vector) VALUES (?, ?, ?)",
+                             (article_id, model, vector))
+                story = conn.execute("SELECT story_id FROM story_articles WHERE article_id = ?", (article_id,)).fetchone()
+                if story:
+                    self._add_to_centroid(conn, story[0], vector, 1.0)
+            if minhash is not None:
+                conn.execute("UPDATE article_origins SET minhash = ? WHERE article_id = ?", (minhash, article_id))
 
     def load_lexicon(self) -> tuple[dict[str, int], int]:
         df = dict(self.conn.execute("SELECT term, df FROM lexicon"))

@@ -304,4 +304,27 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE api_tokens ADD COLUMN last_used_at TEXT;
         """,
     ),
+    (
+        "0008_article_revisions",
+        """
+        -- earlier versions of an article: a new version (same id, URL or feed GUID from the same
+        -- source, different text) becomes the current row of articles and the old one is kept here
+        CREATE TABLE article_revisions (
+            article_id    TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            revision      INTEGER NOT NULL,      -- 1 = the first version stored; the current one is max + 1
+            title         TEXT NOT NULL,
+            dek           TEXT,
+            text          TEXT NOT NULL,
+            content_hash  TEXT NOT NULL,
+            published     TEXT,
+            replaced_at   TEXT NOT NULL,         -- when the next version replaced it
+            input         TEXT,                  -- the path, URL or feed this version came from
+            PRIMARY KEY (article_id, revision)
+        ) WITHOUT ROWID;
+
+        -- the content hash of a feed entry's own text (before any page was fetched for it), so a poll
+        -- tells a changed entry from an unchanged one without fetching its page again
+        ALTER TABLE articles ADD COLUMN entry_hash TEXT;
+        """,
+    ),
 ]
