@@ -130,6 +130,7 @@ class StoryDesk:
     # -- the run ------------------------------------------------------------------
 
     def run(self, *, on_total: Hook = lambda n: None, on_step: Hook = lambda n: None) -> ClusterReport:
+        self.refresh_revised()
         articles = self.store.unclustered_articles()
         report = ClusterReport()
         if not articles:
@@ -150,6 +151,18 @@ class StoryDesk:
             self.index.forget_before(when_of(chunk[-1]), self._horizon)
             self._forget_articles()
         return report
+
+    def refresh_revised(self) -> int:
+        """Vector and MinHash signature again for stored articles whose text a new version replaced
+        (they stay in their story); returns how many."""
+        revised = self.store.revised_without_derivations()
+        vectors = self.embedder.encode([embed_text(a) for a in revised]) if revised else []
+        for article, vector in zip(revised, vectors):
+            signature = minhash(article.text) if article.text else None
+            self.store.save_revised_derivations(
+                article.id, self.embedder.model_version, np.asarray(vector, dtype=np.float32).tobytes(), _sig(signature)
+            )
+        return len(revised)
 
     def _assign(self, article: Article, vector: np.ndarray, report: ClusterReport) -> None:
         signature = minhash(article.text) if article.text else None
