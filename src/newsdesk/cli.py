@@ -140,6 +140,7 @@ def _report_ingest(report: pipeline.IngestReport, *, as_json: bool) -> None:
             {
                 "added": report.added,
                 "already_stored": [{"input": d.input, "article": d.article_id, "reason": d.reason} for d in report.duplicates],
+                "revised": [{"input": r.input, "article": r.article_id, "revision": r.revision} for r in report.revised],
                 "failures": [{"input": f.input, "stage": f.stage, "reason": f.reason} for f in report.failures],
                 "skipped": [{"input": f.input, "reason": f.reason} for f in report.skipped],
             }
@@ -152,15 +153,23 @@ def _report_ingest(report: pipeline.IngestReport, *, as_json: bool) -> None:
     for dup in report.duplicates:
         if "different text" in dup.reason:
             err.print(f"[yellow]warning:[/] {escape(dup.input)}: id {escape(dup.article_id)} already stored with a different text; the stored version is kept")
-    added, dups = len(report.added), len(report.duplicates)
-    if added:
-        note = f", {dups} already stored" if dups else ""
-        err.print(f"[green]Stored {added} new article{'s' * (added != 1)}[/]{note}.")
+    _report_revised(report)
+    added, dups, revised = len(report.added), len(report.duplicates), len(report.revised)
+    if added or revised:
+        parts = [f"[green]Stored {added} new article{'s' * (added != 1)}[/]"] if added else []
+        parts += [f"[green]{revised} new version{'s' * (revised != 1)} of stored articles[/]"] if revised else []
+        parts += [f"{dups} already stored"] if dups else []
+        err.print(", ".join(parts) + ".")
     elif dups:
         err.print(f"Nothing new: all {dups} article{'s were' if dups != 1 else ' was'} already stored.")
     if report.failures:
         n = len(report.failures)
         err.print(f"{n} input{'s' * (n != 1)} failed (see 'newsdesk failures').")
+
+
+def _report_revised(report: pipeline.IngestReport) -> None:
+    for revision in report.revised:
+        err.print(f"revised: {escape(revision.article_id)} (revision {revision.revision})")
 
 
 @app.command()
@@ -235,11 +244,15 @@ def articles_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show one stored article: metadata, publisher's summary and text."""
-    article = _desk(ctx).store.get_article(article_id)
+    store = _desk(ctx).store
+    article = store.get_article(article_id)
     if article is None:
         _fail(f"no article with id {article_id!r}")
+    revisions = store.article_revisions(article_id)
     if as_json:
-        _print_json(_article_json(article))
+        _print_json(_article_json(article) | {"revisions": [
+            r | {k: r[k].isoformat() if r[k] else None for k in ("replaced_at", "published")} for r in revisions
+        ]})
         return
     out.print(f"[bold]{escape(article.title)}[/]")
     if article.dek:
@@ -261,6 +274,11 @@ def articles_show(
             out.print(f"  • {escape(line)}")
     out.print()
     out.print(escape(article.text))
+    if revisions:
+        out.print(f"\n[bold]Earlier versions[/] [dim](this is version {len(revisions) + 1})[/]")
+        for r in revisions:
+            out.print(f"  {r['revision']}. replaced {r['replaced_at']:%Y-%m-%d %H:%M} UTC: {escape(r['title'])}")
+            out.print(f"     [dim]{escape(r['text'])}[/]")
 
 
 # -- feeds -------------------------------------------------------------------------
@@ -403,6 +421,7 @@ def poll(
             err.print(f"{name}: not modified")
         else:
             err.print(f"{name}: {p.new_articles} new")
+    _report_revised(report.ingest)
     for f in report.ingest.failures:
         if f.stage != "feed":
             err.print(f"[yellow]warning:[/] {escape(f.input)}: {escape(f.reason)}")

@@ -26,7 +26,7 @@ from newsdesk.settings import Settings
 from newsdesk.sources.feeds import entry_article, merge_fulltext, needs_fulltext, parse_feed
 from newsdesk.sources.files import NoArticles, estimate_records, expand_paths, read_path
 from newsdesk.sources.web import fetch_article
-from newsdesk.store import Feed, Store, utcnow
+from newsdesk.store import Feed, Store, content_hash, utcnow
 from newsdesk.urls import is_url
 
 BATCH = 200  # articles of one file stored under one commit
@@ -42,31 +42,44 @@ class Duplicate:
 
 
 @dataclass(slots=True)
+class Revision:
+    input: str
+    article_id: str  # the stored article it is a new version of
+    revision: int  # the number of the version now current (the first stored is 1)
+
+
+@dataclass(slots=True)
 class IngestReport:
     added: list[str] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
+    revised: list[Revision] = field(default_factory=list)  # new versions of stored articles
     failures: list[Failure] = field(default_factory=list)
     skipped: list[Failure] = field(default_factory=list)  # files in folders that hold no article
 
     @property
     def nothing_ingested(self) -> bool:
         """True when every input failed: the only case in which ingest exits non-zero."""
-        return not self.added and not self.duplicates
+        return not self.added and not self.duplicates and not self.revised
 
 
 def _noop(_: object) -> None:
     return None
 
 
-def store_item(store: Store, report: IngestReport, name: str, item: Article | Failure) -> None:
-    """The store stage for one extracted item (or the failure that replaced it)."""
+def store_item(store: Store, report: IngestReport, name: str, item: Article | Failure, *,
+               entry_hash: str | None = None) -> None:
+    """The store stage for one extracted item (or the failure that replaced it).
+
+    ``entry_hash``: for a feed entry, the hash of the entry's own text (see ``Store.entry_status``)."""
     if isinstance(item, Failure):
         store.record_failure(item)
         report.failures.append(item)
         return
-    result = store.add_article(item, input=name)
+    result = store.add_article(item, input=name, entry_hash=entry_hash)
     if result.added:
         report.added.append(result.article_id)
+    elif result.revised:
+        report.revised.append(Revision(name, result.article_id, result.revision or 2))
     else:
         report.duplicates.append(Duplicate(name, result.article_id, result.reason))
 
@@ -207,8 +220,9 @@ def poll_feed(feed: Feed, store: Store, fetcher: Fetcher, settings: Settings, re
         except InputError as exc:
             store_item(store, report, name, Failure(name, exc.stage, exc.reason))
             continue
-        if store.has_article(article.id, article.url):
-            continue  # seen in an earlier poll: no need to fetch its page again
+        entry_hash = content_hash(article)
+        if store.entry_status(article, entry_hash) == "unchanged":
+            continue  # seen in an earlier poll with this text: no need to fetch its page again
         if settings.feed_fetch_fulltext and needs_fulltext(article, settings.feed_fulltext_min_words):
             page = _fetch_page(article.url, fetcher, None)  # type: ignore[arg-type]
             if isinstance(page, Failure):
@@ -217,7 +231,7 @@ def poll_feed(feed: Feed, store: Store, fetcher: Fetcher, settings: Settings, re
             elif len(page.text) > len(article.text):
                 merge_fulltext(article, page)
         before = len(report.added)
-        store_item(store, report, name, article)
+        store_item(store, report, name, article, entry_hash=entry_hash)
         new += len(report.added) - before
     return finish(
         "ok",
