@@ -230,6 +230,11 @@ def link(mentions_by_article: dict[str, list[Mention]]) -> tuple[list[Entity], d
         for m in mentions:
             labels[normalise_name(m.text)][m.label] += 1
     label_of = {name: counts.most_common(1)[0][0] for name, counts in labels.items()}
+    surnames = {name for name, label in label_of.items() if label == "person" and len(_person_key(name)) == 1}
+    for name, counts in labels.items():
+        # "Tomasz Reyhill" tagged a place three times and a person once, "Reyhill" a person: a person
+        if counts["person"] and len(_person_key(name)) > 1 and _person_key(name)[-1] in surnames:
+            label_of[name] = "person"
 
     persons = {name for name, label in label_of.items() if label == "person"}
     full = [name for name in persons if len(_person_key(name)) > 1]
