@@ -36,7 +36,9 @@ def story(request: Request, web: Web, story_id: int) -> HTMLResponse:
         raise HTTPException(404, f"There is no published story {story_id}.")
     key = ("story", story_id, published["version"])
     view = web.fragments.get(key, lambda: StoryView(published["content"]))
-    return pages(request).page(request, "story.html", {"story": published, "view": view, "content": view.content})
+    revised = web.store.revised_articles([a["id"] for a in view.articles])  # a new version may come after publication
+    return pages(request).page(request, "story.html", {"story": published, "view": view, "content": view.content,
+                                                       "revised": revised})
 
 
 @router.get("/articles/{article_id:path}", response_class=HTMLResponse)
@@ -51,7 +53,8 @@ def article(
     if found is None or not (found.get("story_published") or session_of(request)):
         raise HTTPException(404, f"There is no published article {article_id!r}.")
     mark, problem = highlight(found, hl, f)
-    return pages(request).page(request, "article.html", {"article": found, "mark": mark, "problem": problem})
+    context = {"article": found, "mark": mark, "problem": problem, "revisions": web.store.article_revisions(article_id)}
+    return pages(request).page(request, "article.html", context)
 
 
 @router.get("/search", response_class=HTMLResponse)
