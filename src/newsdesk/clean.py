@@ -92,6 +92,28 @@ _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’»)\]]*$")
 _SENTENCE_BREAK = re.compile(r"(?<!\b[A-Z])[.!?][\"'”’]?\s+[\"“‘]?[A-Z]")
 
 
+# Characters no stored text may hold: C0/C1 controls (tab, line feed and carriage return
+# excepted), lone UTF-16 surrogates (not Unicode scalar values, cannot be encoded as UTF-8)
+# and the noncharacters U+FFFE/U+FFFF. Surrogates become U+FFFD, as a UTF-8 decoder does.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_string(text: str) -> str:
+    """The text as valid Unicode that encodes as UTF-8: lone surrogates become U+FFFD and
+    control characters are dropped (vertical tab and form feed become a space)."""
+    if _SURROGATES.search(text):
+        text = _SURROGATES.sub("\ufffd", text)
+    if _CONTROLS.search(text):
+        text = _CONTROLS.sub(lambda m: " " if m.group() in "\x0b\x0c" else "", text)
+    return text
+
+
+def is_clean_string(text: str) -> bool:
+    """Whether the text holds no control character, surrogate or noncharacter (see clean_string)."""
+    return not (_SURROGATES.search(text) or _CONTROLS.search(text))
+
+
 def normalize_whitespace(text: str) -> str:
     """Odd spaces become one space, line endings become "\\n", each line is
     stripped, blank runs shrink to one blank line (a paragraph break)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import math
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -18,9 +19,9 @@ import lxml.html
 from charset_normalizer import from_bytes
 from dateutil import parser as dateparser
 
-from newsdesk.clean import normalize_whitespace, parse_plain_text, strip_boilerplate
-from newsdesk.models import Article, InputError
-from newsdesk.urls import url_id
+from newsdesk.clean import clean_string, normalize_whitespace, parse_plain_text, strip_boilerplate
+from newsdesk.models import MAX_DEPTH, Article, InputError, check_published
+from newsdesk.urls import url_id, url_problem
 
 MIN_ARTICLE_WORDS = 20  # an HTML page with less body text than this holds no article
 
@@ -51,6 +52,9 @@ _BOMS = (
 def decode_bytes(data: bytes, declared: str | None = None) -> str:
     """Decode input bytes to text: BOM, then the declared charset, then UTF-8, then detection.
 
+    A file is binary only when it cannot be read as text at all: a known binary signature or
+    NUL bytes in data that is not UTF-8. Valid UTF-8 stays text even with a line of NUL bytes
+    in it; the records read from it drop or refuse such characters one by one.
     Raises InputError for empty input, binary files and text whose encoding cannot be told.
     """
     if not data.strip():
@@ -58,20 +62,24 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data.decode(encoding, errors="replace")
-    for magic, kind in _MAGIC.items():
-        if data.startswith(magic):
-            raise InputError("read", f"binary file ({kind}), not an article")
-    if b"\x00" in data[:8192]:
-        raise InputError("read", "binary file (holds NUL bytes), not an article")
+    try:
+        utf8: str | None = data.decode("utf-8")
+    except UnicodeDecodeError:
+        utf8 = None
+    has_nul = b"\x00" in data[:8192]
+    if utf8 is None or has_nul:
+        for magic, kind in _MAGIC.items():
+            if data.startswith(magic):
+                raise InputError("read", f"binary file ({kind}), not an article")
     if declared:
         try:
             return data.decode(declared)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeDecodeError, ValueError):
             pass  # a wrong declaration: fall through to detection
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    if utf8 is not None:
+        return utf8
+    if has_nul:
+        raise InputError("read", "binary file (holds NUL bytes and is not UTF-8 text), not an article")
     best = from_bytes(data[:1_000_000]).best()
     if best is None or best.encoding is None:
         raise InputError("decode", "cannot tell the text encoding (not UTF-8, and detection failed)")
@@ -96,34 +104,75 @@ def sniff_kind(text: str) -> str:
 def parse_datetime(value: Any) -> datetime | None:
     """Read a publication time: ISO 8601, RFC 822, epoch seconds or milliseconds, or free text.
 
-    Returns an aware datetime (UTC when the input names no zone), or None when unreadable.
+    Returns an aware datetime (UTC when the input names no zone), or None when unreadable or
+    out of range. Ingest uses :func:`published_time`, which says why a value was refused.
     """
-    if value is None or value == "":
+    try:
+        return published_time(value)
+    except InputError:
+        return None
+
+
+_EPOCH_DIGITS = re.compile(r"[+-]?\d{9,13}(\.\d+)?")
+MAX_DATE_TEXT = 200  # no date is written in more characters than this
+
+
+def published_time(value: Any, field: str = "published") -> datetime | None:
+    """The publication time of a record's value, validated where it enters.
+
+    None for no value and for text that reads as no date (as before); raises
+    InputError("parse", …) for a value that is a number but no time (NaN, infinity,
+    1e300, -1e20) or a time outside the years models.EARLIEST..LATEST, so that the
+    record is refused with the reason instead of being stored with a wrong date.
+    """
+    if value is None or value == "" or isinstance(value, bool):
         return None
     if isinstance(value, datetime):
         dt = value
-    elif isinstance(value, (int, float)) or re.fullmatch(r"\d{9,13}(\.\d+)?", str(value).strip()):
-        number = float(value)
-        if number > 1e11:  # milliseconds
-            number /= 1000
-        dt = datetime.fromtimestamp(number, tz=timezone.utc)
-    else:
-        text = str(value).strip()
+    elif isinstance(value, (int, float)) or (isinstance(value, str) and _EPOCH_DIGITS.fullmatch(value.strip())):
+        shown = str(value)[:40]
         try:
-            dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            try:
-                dt = parsedate_to_datetime(text)
-            except (TypeError, ValueError):
-                try:
-                    dt = dateparser.parse(text)
-                except (ValueError, OverflowError):
-                    return None
-    if dt is None:
-        return None
+            number = float(value)
+        except (OverflowError, ValueError):
+            number = math.inf
+        if not math.isfinite(number):
+            raise InputError("parse", f"{field} {'NaN' if math.isnan(number) else shown} is not a time")
+        if abs(number) > 1e11:  # milliseconds
+            number /= 1000
+        try:
+            dt = datetime.fromtimestamp(number, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise InputError("parse", f"{field} {shown} is out of range as seconds or milliseconds since 1970") from None
+    elif isinstance(value, str):
+        text = value.strip()
+        if len(text) > MAX_DATE_TEXT:
+            return None
+        dt = _parse_date_text(text)
+        if dt is None:
+            return None
+    else:
+        return None  # a list or an object: not a date
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
-    return dt
+    try:
+        return check_published(dt)
+    except InputError as exc:
+        raise InputError("parse", exc.reason.replace("published", field, 1)) from None
+
+
+def _parse_date_text(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text)
+    except Exception:  # noqa: BLE001  (email.utils raises several kinds on odd text)
+        pass
+    try:
+        return dateparser.parse(text)
+    except Exception:  # noqa: BLE001  (dateutil raises ParserError, OverflowError, … on odd text)
+        return None
 
 
 # -- text helpers --------------------------------------------------------------
@@ -153,13 +202,49 @@ def paragraphs_to_body(paragraphs: list[str], title: str | None = None) -> tuple
 _BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "section", "article"}
 
 
+def clean_text(value: Any) -> str | None:
+    """A scalar field value as clean, whitespace-normalised text (None when empty or not a scalar)."""
+    if value is None or isinstance(value, (dict, list, tuple)):
+        return None
+    return normalize_whitespace(clean_string(value if isinstance(value, str) else str(value))) or None
+
+
+def clean_value(value: Any, depth: int = 0) -> Any:
+    """A record's value with every string (keys too) cleaned (see clean.clean_string) and
+    non-finite numbers dropped; raises InputError when it is nested deeper than MAX_DEPTH."""
+    if depth > MAX_DEPTH:
+        raise InputError("parse", f"record nested more than {MAX_DEPTH} levels deep")
+    if isinstance(value, str):
+        return clean_string(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {clean_string(str(k)): clean_value(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_value(v, depth + 1) for v in value]
+    return value
+
+
+def checked_url(value: Any, field: str = "url", stage: str = "parse") -> str | None:
+    """An address validated where it enters: None when absent, else an absolute http(s) URL
+    whose host and port can be read; raises InputError naming the field and the reason."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    problem = url_problem(text)
+    if problem:
+        raise InputError(stage, f"{field} {text[:100]!r}: {problem}")
+    return text
+
+
 def html_fragment_to_text(fragment: str) -> str:
     """Plain text of an HTML snippet (a feed entry's content), one paragraph per block."""
+    fragment = clean_string(fragment or "")
     if not fragment or "<" not in fragment:
-        return normalize_whitespace(fragment or "")
+        return normalize_whitespace(fragment)
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
-    except (lxml.etree.ParserError, ValueError):
+    except (lxml.etree.LxmlError, ValueError):
         return normalize_whitespace(re.sub(r"<[^>]+>", " ", fragment))
     for bad in root.xpath(".//script|.//style|.//noscript|.//iframe|.//form"):
         bad.drop_tree()
@@ -177,7 +262,7 @@ def html_fragment_to_text(fragment: str) -> str:
 
 def article_from_text(text: str, *, article_id: str, source: str | None = None) -> Article:
     """A bare article copied off a page: headline, teaser, dek, byline, summary, body."""
-    parsed = parse_plain_text(text)
+    parsed = parse_plain_text(clean_string(text))
     if not parsed.body and not parsed.title:
         raise InputError("parse", "no article text found")
     title = parsed.title or derive_title(parsed.body)
@@ -308,9 +393,15 @@ def article_from_record(
 ) -> Article:
     """An article from one json/jsonl/csv record; keys not mapped are kept in ``extra``."""
 
-    def get(name: str) -> Any:
+    def raw(name: str) -> Any:
         key = mapping.get(name)
-        value = record.get(key) if key else None
+        return record.get(key) if key else None
+
+    published = published_time(raw("published"))  # before cleaning: NaN must be refused, not dropped
+    record = clean_value(dict(record))
+
+    def get(name: str) -> Any:
+        value = raw(name)
         return value.strip() if isinstance(value, str) else value
 
     def text_of(name: str) -> str | None:
@@ -319,19 +410,19 @@ def article_from_record(
             return None
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value)
-        return normalize_whitespace(str(value)) or None
+        return clean_text(value)
 
     article_id = text_of("id") or default_id
     title = text_of("title")
     raw_text = get("text")
     html = get("html")
-    url = text_of("url")
-    if raw_text:
+    url = checked_url(get("url"))
+    if raw_text and not isinstance(raw_text, (dict, list)):
         body, removed = paragraphs_to_body(str(raw_text).splitlines(), title)
         article = Article(id=article_id, title=title or derive_title(body), text=body,
                           extra={"removed_lines": removed} if removed else {})
-    elif html:
-        article = article_from_html(str(html), article_id=article_id, url=url)
+    elif html and isinstance(html, str):
+        article = article_from_html(html, article_id=article_id, url=url)
         article.title = title or article.title
     elif title:
         article = Article(id=article_id, title=title, text="")  # a headline on its own
@@ -339,13 +430,13 @@ def article_from_record(
         raise InputError("parse", "record has no title, text or html")
     article.url = url or article.url
     article.source = text_of("source") or source or article.source
-    article.published = parse_datetime(get("published")) or article.published
+    article.published = published or article.published
     label = get("label")
-    article.label = None if label is None or label == "" else str(label)
+    article.label = None if label is None or label == "" else clean_text(label)
     article.dek = text_of("dek") or article.dek
     article.byline = text_of("byline") or article.byline
     article.summary = text_of("summary") or article.summary
-    used = {key for key in mapping.values()}
+    used = {clean_string(key) for key in mapping.values()}
     article.extra.update({k: v for k, v in record.items() if k not in used and v not in (None, "")})
     if not title and raw_text:
         article.extra["title_derived"] = True  # a provisional headline made from the first line

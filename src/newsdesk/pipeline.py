@@ -13,20 +13,21 @@ reported), never exceptions, so one bad input never costs the others.
 
 from __future__ import annotations
 
+import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice
 from pathlib import Path
 
 from newsdesk.fetch import FetchError, Fetcher
-from newsdesk.models import Article, Failure, InputError
+from newsdesk.models import Article, Failure, check_article
 from newsdesk.settings import Settings
 from newsdesk.sources.feeds import entry_article, merge_fulltext, needs_fulltext, parse_feed
 from newsdesk.sources.files import NoArticles, estimate_records, expand_paths, read_path
 from newsdesk.sources.web import fetch_article
-from newsdesk.store import Feed, Store, content_hash, utcnow
+from newsdesk.store import Feed, Store, StoreError, content_hash, utcnow
 from newsdesk.urls import is_url
 
 BATCH = 200  # articles of one file stored under one commit
@@ -70,18 +71,30 @@ def store_item(store: Store, report: IngestReport, name: str, item: Article | Fa
                entry_hash: str | None = None) -> None:
     """The store stage for one extracted item (or the failure that replaced it).
 
-    ``entry_hash``: for a feed entry, the hash of the entry's own text (see ``Store.entry_status``)."""
-    if isinstance(item, Failure):
-        store.record_failure(item)
-        report.failures.append(item)
-        return
-    result = store.add_article(item, input=name, entry_hash=entry_hash)
-    if result.added:
-        report.added.append(result.article_id)
-    elif result.revised:
-        report.revised.append(Revision(name, result.article_id, result.revision or 2))
-    else:
-        report.duplicates.append(Duplicate(name, result.article_id, result.reason))
+    ``entry_hash``: for a feed entry, the hash of the entry's own text (see ``Store.entry_status``).
+
+    An article is checked as a whole first (models.check_article): what is invalid becomes
+    this item's failure, and so does anything the store refuses for this article alone.
+    Errors of the store itself (locked, full, broken) still stop the run.
+    """
+    if isinstance(item, Article):
+        try:
+            check_article(item)
+            result = store.add_article(item, input=name, entry_hash=entry_hash)
+        except (sqlite3.OperationalError, StoreError):
+            raise
+        except Exception as exc:  # noqa: BLE001  (this article only; the batch goes on)
+            item = Failure.from_exception(name, "store", exc)
+        else:
+            if result.added:
+                report.added.append(result.article_id)
+            elif result.revised:
+                report.revised.append(Revision(name, result.article_id, result.revision or 2))
+            else:
+                report.duplicates.append(Duplicate(name, result.article_id, result.reason))
+            return
+    store.record_failure(item)
+    report.failures.append(item)
 
 
 def ingest(
@@ -103,7 +116,7 @@ def ingest(
     on_total(len(urls) + sum(estimate_records(p) for p, _ in paths))
 
     for path, named in paths:
-        items = read_path(path, max_bytes=settings.file_max_bytes, source=source, csv_map=csv_map)
+        items = _isolated(str(path), read_path(path, max_bytes=settings.file_max_bytes, source=source, csv_map=csv_map))
         try:
             while True:
                 # each article is still all-or-nothing; BATCH of them share one commit
@@ -129,13 +142,30 @@ def ingest(
     return report
 
 
+def _isolated(name: str, items: Iterator[tuple[str, Article | Failure]]) -> Iterator[tuple[str, Article | Failure]]:
+    """A file's items; should its reader itself raise, the items so far are kept and the
+    file's failure says after which record it stopped (the call goes on with the next input)."""
+    count = 0
+    try:
+        for item in items:
+            count += 1
+            yield item
+    except NoArticles:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        failure = Failure.from_exception(name, "read", exc)
+        if count:
+            failure.reason += f" (after {count} record{'s' * (count != 1)})"
+        yield name, failure
+
+
 def _fetch_page(url: str, fetcher: Fetcher, source: str | None) -> Article | Failure:
     try:
         article = fetch_article(url, fetcher)
     except FetchError as exc:
         return Failure(url, "fetch", exc.reason)
-    except InputError as exc:
-        return Failure(url, exc.stage, exc.reason)
+    except Exception as exc:  # noqa: BLE001  (InputError, or a library choking on a hostile page)
+        return Failure.from_exception(url, "extract", exc)
     article.source = source or article.source
     return article
 
@@ -209,16 +239,16 @@ def poll_feed(feed: Feed, store: Store, fetcher: Fetcher, settings: Settings, re
         return finish("not_modified", status=result.status)
     try:
         parsed = parse_feed(result.content, url=result.url)
-    except InputError as exc:
-        return finish("error", status=result.status, error=exc.reason)
+    except Exception as exc:  # noqa: BLE001  (InputError, or feedparser choking on a hostile feed)
+        return finish("error", status=result.status, error=Failure.from_exception(feed.url, "feed", exc).reason)
 
     new = 0
     for number, entry in enumerate(parsed.entries, 1):
         name = f"{feed.url}#{number}"
         try:
             article = entry_article(entry, parsed, feed_url=feed.url, feed_id=feed.id)
-        except InputError as exc:
-            store_item(store, report, name, Failure(name, exc.stage, exc.reason))
+        except Exception as exc:  # noqa: BLE001  (one entry never costs the others)
+            store_item(store, report, name, Failure.from_exception(name, "feed", exc))
             continue
         entry_hash = content_hash(article)
         if store.entry_status(article, entry_hash) == "unchanged":

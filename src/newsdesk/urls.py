@@ -11,9 +11,46 @@ _TRACKING_NAMES = {"fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "re
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+MAX_URL_LENGTH = 8192
+
+
 def is_url(text: str) -> bool:
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be stored or fetched as an article's address, or None when it can.
+
+    An address must be an absolute http(s) URL of at most MAX_URL_LENGTH characters whose
+    host and port can be read, without white space or control characters.
+    """
+    if not isinstance(url, str):
+        return "not text"
+    if len(url) > MAX_URL_LENGTH:
+        return f"longer than {MAX_URL_LENGTH:,} characters"
+    if any(ch.isspace() or ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or 0xD800 <= ord(ch) < 0xE000 for ch in url):
+        return "holds white space, control characters or invalid Unicode"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        host = parts.hostname
+    except ValueError as exc:  # a bad port ("example.org:12:00Z"), a broken [IPv6] literal, ...
+        return f"not a valid URL ({exc})"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "not an http(s) URL"
+    if not host:
+        return "has no host"
+    if port == 0:
+        return "has port 0"
+    try:
+        normalize_url(url)
+    except (ValueError, UnicodeError) as exc:
+        return f"not a valid URL ({exc})"
+    return None
 
 
 def normalize_url(url: str) -> str:
