@@ -107,13 +107,15 @@ class _QuoteGrouper:
         return {"article": article, "start": start, "end": end, "text": self.texts[article][start:end]}
 
     def _speaker(self, article: str, quote) -> Entity | None:
-        if quote.speaker_start is not None and (article, quote.speaker_start) in self.entity_of:
-            return self.entity_of[(article, quote.speaker_start)]
-        if quote.speaker:
-            for entity in self.entities:
-                if entity.label == "person" and same_person(entity.name, quote.speaker):
-                    return entity
-        return None
+        """The speaker's entity; a surname the tagger called a place or an organisation ("Brandt said") is
+        the one person of the story whose full name ends with it."""
+        entity = self.entity_of.get((article, quote.speaker_start)) if quote.speaker_start is not None else None
+        if (entity is None or entity.label != "person") and quote.speaker:
+            people = [e for e in self.entities if e.label == "person" and same_person(e.name, quote.speaker)
+                      and len(e.name.split()) >= len(quote.speaker.split())]
+            if entity is None or len(people) == 1 and len(people[0].name.split()) > len(quote.speaker.split()):
+                entity = people[0] if people else None
+        return entity
 
     def _entry(self, aid: str, q: Quote) -> _Entry:
         entity = self._speaker(aid, q)

@@ -120,6 +120,9 @@ WALK_STEPS = 8
 
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 GROUP_PRONOUNS = frozenset({"they", "them"})
+BODY_PRONOUNS = frozenset({"it"})  # an institution: "the hospital said … “…,” it said"
+# "a statement from the hospital said": the statement speaks for what issued it
+ISSUER_PREPS = frozenset({"from", "by", "of"})
 RELATIVE_PRONOUNS = frozenset({"who", "that", "which"})
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})  # a person mention that is a subject
 SPEAKER_DEPS = frozenset({"nsubj"})  # "reporters were told" has no speaker
@@ -527,8 +530,8 @@ class _Article:
         if cue.i == 0:
             return None
         before = self.doc[cue.i - 1]
-        if before.i not in self.person_at or self.quote_of[before.i] != -1 or before.dep_ in {"pobj", "poss"}:
-            return None
+        if before.i not in self.person_at or self.quote_of[before.i] != -1 or before.dep_ in NOT_SPEAKER_DEPS:
+            return None  # "the hospital treating John Smith said": the person is what the subject is about
         while before.dep_ == "conj" and before.head.i in self.person_at:  # "Craig Zadan and Neil Meron said"
             before = before.head
         return before
@@ -605,6 +608,7 @@ class _Article:
         return found
 
     def _speaker(self, subject: Token, verb: str) -> _Attribution:
+        subject = self._issuer(subject)
         if subject.i in self.person_at:
             return self._named_person(self.person_at[subject.i], verb)
         if subject.pos_ == "PRON":
@@ -619,6 +623,17 @@ class _Article:
             self._add_person(start, end, True)
             return self._named_person(start, verb)
         return _Attribution(description=self._phrase(subject), verb=verb)
+
+    def _issuer(self, subject: Token) -> Token:
+        """Who issued a statement-like subject: "a statement from Mercy Hospital" -> Mercy Hospital."""
+        if subject.pos_ != "NOUN" or subject.lemma_.lower() not in STATEMENT_NOUNS:
+            return subject
+        for prep in subject.children:
+            if prep.dep_ == "prep" and prep.lower_ in ISSUER_PREPS:
+                objects = [c for c in prep.children if c.dep_ == "pobj" and self.quote_of[c.i] == -1]
+                if objects:
+                    return objects[0]
+        return subject
 
     def _named_person(self, start: int, verb: str) -> _Attribution:
         self.speakers.add(start)
@@ -677,6 +692,8 @@ class _Article:
             return _Attribution(self._full_form(person), span.start_char, span.end_char, False, None, verb)
         if lower in GROUP_PRONOUNS:
             return self._group(pronoun, verb)
+        if lower in BODY_PRONOUNS:
+            return self._body(pronoun, verb)
         return _Attribution(verb=verb)
 
     def _antecedent(self, pronoun: Token) -> int | None:
@@ -719,6 +736,25 @@ class _Article:
                     span = self.doc[bounds[0]:bounds[1]]
                     return _Attribution(span.text, span.start_char, span.end_char, False, None, verb)
             if token.tag_ == "NNS":
+                return _Attribution(description=self._phrase(token), verb=verb)
+        return _Attribution(verb=verb)
+
+    def _body(self, pronoun: Token, verb: str) -> _Attribution:
+        """"it": the latest organisation or singular common-noun subject before it in the window that spoke."""
+        sentence = self.sentences[max(0, self.token_sentence[pronoun.i] - PRONOUN_WINDOW)]
+        for i in range(pronoun.i - 1, self._token_at(sentence.start) - 1, -1):
+            token = self.doc[i]
+            if token.dep_ not in SUBJECT_DEPS or self.quote_of[i] != -1 or i in self.person_at:
+                continue
+            if not (token.head.i in self.cues or token.head.lemma_.lower() in SPEECH_VERBS):
+                continue  # only a body that spoke before: "the hospital said …"
+            token = self._issuer(token)
+            if token.ent_type_ == "ORG":
+                bounds = self._entity_bounds(token)
+                if bounds is not None:
+                    span = self.doc[bounds[0]:bounds[1]]
+                    return _Attribution(span.text, span.start_char, span.end_char, False, None, verb)
+            if token.tag_ == "NN":
                 return _Attribution(description=self._phrase(token), verb=verb)
         return _Attribution(verb=verb)
 
