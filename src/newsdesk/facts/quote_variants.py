@@ -54,7 +54,7 @@ WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 NUMBER_WORDS = (set(SMALL_NUMBERS) | set(TENS) | set(SCALES) | set(ORDINALS) | {"dozen", "half", "hundred"}
                 | {m for m in MONTHS if "." not in m and len(m) > 3} | WEEKDAYS)
 QUANTIFIERS = {"all", "every", "each", "any", "some", "most", "many", "few", "more", "less", "fewer", "only",
-               "always", "sometimes", "almost", "nearly", "least", "most", "entire", "whole"}
+               "always", "sometimes", "almost", "nearly", "least", "entire", "whole"}
 CONDITIONS = {"until", "till", "unless", "before", "after", "within", "once", "if", "when", "whenever", "except",
               "provided", "only", "while"}
 MODALS = {"will": "will", "'ll": "will", "shall": "will", "would": "would", "'d": "would", "can": "can",
