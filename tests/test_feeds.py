@@ -67,7 +67,7 @@ def _feeds(cli) -> list[dict]:
 def test_poll_stores_entries_follows_summary_links_and_uses_conditional_get(cli, http_server, db_path):
     page = http_server.route("/pier", PAGE.format(canonical=http_server.url("/pier")), headers={"Content-Type": "text/html; charset=utf-8"})
     feed_url = http_server.route("/rss", rss(http_server, summary_only_link=page), headers={"Content-Type": "application/rss+xml"}, etag='"v1"')
-    assert cli("feeds", "add", feed_url).exit_code == 0
+    assert cli("feeds", "add", feed_url, env=ALLOW).exit_code == 0
 
     first = cli("poll", "--json", env=ALLOW)
     assert json.loads(first.stdout) == [{"feed": 1, "url": feed_url, "outcome": "ok", "new_articles": 2, "error": None}]
@@ -98,7 +98,7 @@ def test_poll_stores_entries_follows_summary_links_and_uses_conditional_get(cli,
 def test_a_changed_feed_adds_only_new_entries_and_skips_known_pages(cli, http_server, db_path):
     page = http_server.route("/pier", PAGE.format(canonical=http_server.url("/pier")), headers={"Content-Type": "text/html"})
     feed_url = http_server.route("/rss", rss(http_server, summary_only_link=page), headers={"Content-Type": "application/rss+xml"})
-    cli("feeds", "add", feed_url)
+    cli("feeds", "add", feed_url, env=ALLOW)
     cli("poll", env=ALLOW)
     pages_fetched = http_server.paths().count("/pier")
     result = cli("poll", "--all", "--json", env=ALLOW)
@@ -108,7 +108,7 @@ def test_a_changed_feed_adds_only_new_entries_and_skips_known_pages(cli, http_se
 
 def test_only_due_feeds_are_polled(cli, http_server):
     feed_url = http_server.route("/atom", ATOM, headers={"Content-Type": "application/atom+xml"})
-    cli("feeds", "add", feed_url)
+    cli("feeds", "add", feed_url, env=ALLOW)
     cli("poll", env=ALLOW)
     result = cli("poll", env=ALLOW)
     assert "No feed is due" in result.stderr
@@ -117,8 +117,8 @@ def test_only_due_feeds_are_polled(cli, http_server):
 
 
 def test_atom_and_json_feed_are_read(cli, http_server, db_path):
-    cli("feeds", "add", http_server.route("/atom", ATOM, headers={"Content-Type": "application/atom+xml"}))
-    cli("feeds", "add", http_server.route("/json", JSON_FEED, headers={"Content-Type": "application/feed+json"}))
+    cli("feeds", "add", http_server.route("/atom", ATOM, headers={"Content-Type": "application/atom+xml"}), env=ALLOW)
+    cli("feeds", "add", http_server.route("/json", JSON_FEED, headers={"Content-Type": "application/feed+json"}), env=ALLOW)
     result = cli("poll", "--json", env=ALLOW)
     assert [p["new_articles"] for p in json.loads(result.stdout)] == [1, 1]
     with Store(db_path) as store:
@@ -139,8 +139,8 @@ def test_older_rss_dialects_are_read(cli, http_server, db_path):
 <channel rdf:about="http://rdf.example/"><title>RDF Post</title><link>http://rdf.example/</link><description>d</description></channel>
 <item rdf:about="http://rdf.example/bridge"><title>Bridge repainted</title><link>http://rdf.example/bridge</link><description>{PARAGRAPH}</description></item>
 </rdf:RDF>"""
-    cli("feeds", "add", http_server.route("/091", rss091, headers={"Content-Type": "text/xml"}))
-    cli("feeds", "add", http_server.route("/rdf", rdf, headers={"Content-Type": "application/rdf+xml"}))
+    cli("feeds", "add", http_server.route("/091", rss091, headers={"Content-Type": "text/xml"}), env=ALLOW)
+    cli("feeds", "add", http_server.route("/rdf", rdf, headers={"Content-Type": "application/rdf+xml"}), env=ALLOW)
     # summaries only: full text would be fetched from hosts that do not exist here
     result = cli("poll", "--json", env={**ALLOW, "NEWSDESK_FEED_FETCH_FULLTEXT": "false"})
     assert [p["outcome"] for p in json.loads(result.stdout)] == ["ok", "ok"]
@@ -150,13 +150,13 @@ def test_older_rss_dialects_are_read(cli, http_server, db_path):
 
 def test_broken_missing_and_slow_feeds_are_recorded_and_backed_off(cli, http_server, db_path, seeds):
     cli("ingest", str(seeds))
-    cli("feeds", "add", http_server.route("/broken", "<html><body>Not a feed at all</body></html>", headers={"Content-Type": "text/html"}))
-    cli("feeds", "add", http_server.url("/missing"))
-    cli("feeds", "add", http_server.route("/slow", ATOM, delay=2.0))
-    cli("feeds", "add", http_server.route("/error", "oops", status=500))
+    cli("feeds", "add", http_server.route("/broken", "<html><body>Not a feed at all</body></html>", headers={"Content-Type": "text/html"}), env=ALLOW)
+    cli("feeds", "add", http_server.url("/missing"), env=ALLOW)
+    cli("feeds", "add", http_server.route("/slow", ATOM, delay=2.0), env=ALLOW)
+    cli("feeds", "add", http_server.route("/error", "oops", status=500), env=ALLOW)
     result = cli("poll", env={**ALLOW, "NEWSDESK_FETCH_TIMEOUT": "0.5"})
-    assert result.exit_code == 0
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert result.exit_code == 1 and "no feed could be fetched (4 polled)" in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: http")]
     assert len(errors) == 4
     assert "not a readable RSS, Atom or JSON feed" in errors[0]
     assert "HTTP 404 Not Found" in errors[1]
@@ -173,7 +173,7 @@ def test_broken_missing_and_slow_feeds_are_recorded_and_backed_off(cli, http_ser
 
 def test_a_failed_full_text_fetch_keeps_the_entry(cli, http_server, db_path):
     feed_url = http_server.route("/rss", rss(http_server, summary_only_link=http_server.url("/gone")), headers={"Content-Type": "application/rss+xml"})
-    cli("feeds", "add", feed_url)
+    cli("feeds", "add", feed_url, env=ALLOW)
     result = cli("poll", env=ALLOW)
     assert "HTTP 404 Not Found; kept the feed's own text" in result.stderr
     with Store(db_path) as store:
@@ -183,9 +183,13 @@ def test_a_failed_full_text_fetch_keeps_the_entry(cli, http_server, db_path):
 
 def test_feeds_on_loopback_are_refused_by_default(cli, http_server, db_path):
     feed_url = http_server.route("/atom", ATOM, headers={"Content-Type": "application/atom+xml"})
-    added = cli("feeds", "add", feed_url)
-    assert "warning:" in added.stderr and "loopback" in added.stderr
-    result = cli("poll")
+    refused = cli("feeds", "add", feed_url)
+    assert refused.exit_code == 1 and "not subscribed" in refused.stderr
+    assert "refused: 127.0.0.1 is a loopback address; allow the host with the setting fetch_allow_hosts" in refused.stderr
+    assert _feeds(cli) == []
+    assert cli("feeds", "add", feed_url, env=ALLOW).exit_code == 0  # subscribed while allowed ...
+    result = cli("poll")  # ... then polled without the setting: the guard still refuses
+    assert result.exit_code == 1
     assert "refused: 127.0.0.1 is a loopback address; allow the host with the setting fetch_allow_hosts" in result.stderr
     assert http_server.requests == []  # the guard refused before connecting
     assert cli("poll", "--all", "--json", env=ALLOW).stdout.count('"ok"') == 1

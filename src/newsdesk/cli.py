@@ -22,12 +22,12 @@ from rich.table import Table
 from newsdesk import __version__, pipeline
 from newsdesk.cli_serve import serve
 from newsdesk.cli_users import users_app
-from newsdesk.fetch import FetchError, check_host
+from newsdesk.fetch import FetchError, check_host, refusal
 from newsdesk.models import Article, InputError
 from newsdesk.settings import SETTINGS, Settings, SettingsError, load_settings
 from newsdesk.sources.opml import Subscription, parse_opml, render_opml
 from newsdesk.store import Store, StoreError
-from newsdesk.urls import host_of, is_url
+from newsdesk.urls import host_of, is_url, url_problem
 
 # Tables written to a pipe or file get a generous width instead of rich's 80 columns.
 out = Console(width=None if sys.stdout.isatty() else 140)
@@ -284,11 +284,16 @@ def articles_show(
 # -- feeds -------------------------------------------------------------------------
 
 
-def _warn_if_blocked(desk: Desk, url: str) -> None:
+def _warn_if_unresolved(desk: Desk, url: str) -> None:
     try:
         check_host(host_of(url), desk.settings.fetch_allow_hosts)
-    except FetchError as exc:  # refused by the SSRF guard, or the name does not resolve
+    except FetchError as exc:  # the name does not resolve (now)
         err.print(f"[yellow]warning:[/] {escape(url)}: {escape(exc.reason)}")
+
+
+def _feed_url_problem(desk: Desk, url: str) -> str | None:
+    """Why a feed URL cannot be subscribed: not an http(s) URL, or refused by the SSRF guard."""
+    return url_problem(url) or refusal(url, desk.settings.fetch_allow_hosts)
 
 
 @feeds_app.command("add")
@@ -298,14 +303,21 @@ def feeds_add(
     title: Annotated[Optional[str], typer.Option(help="Name to show (default: the feed's own title).")] = None,
     interval: Annotated[Optional[int], typer.Option(help="Seconds between polls (default: the feed_poll_interval setting).", min=60)] = None,
 ) -> None:
-    """Subscribe to a feed. It is fetched by the next 'newsdesk poll'."""
-    if not is_url(url):
-        _fail(f"{url}: not an http(s) URL", 2)
+    """Subscribe to a feed. It is fetched by the next 'newsdesk poll'.
+
+    A URL the fetcher's SSRF guard would refuse (loopback, private and other non-public
+    addresses) is not subscribed unless the setting fetch_allow_hosts allows its host.
+    """
+    if not is_url(url) or url_problem(url):
+        _fail(f"{url}: {url_problem(url) or 'not an http(s) URL'}", 2)
     desk = _desk(ctx)
+    problem = _feed_url_problem(desk, url)
+    if problem:
+        _fail(f"{url}: {problem}; not subscribed")
     feed, created = desk.store.add_feed(url, title=title, poll_interval=interval)
     if created:
         err.print(f"[green]Subscribed[/] to {escape(url)} as feed {feed.id}.")
-        _warn_if_blocked(desk, url)
+        _warn_if_unresolved(desk, url)
     else:
         err.print(f"Already subscribed to {escape(url)} (feed {feed.id}).")
 
@@ -361,9 +373,16 @@ def feeds_import_opml(
         subscriptions = parse_opml(file.read_bytes())
     except InputError as exc:
         _fail(f"{file}: {exc.reason}")
-    store = _desk(ctx).store
-    added = sum(store.add_feed(s.url, title=s.title)[1] for s in subscriptions)
-    err.print(f"{len(subscriptions)} feeds in {escape(str(file))}: {added} new, {len(subscriptions) - added} already subscribed.")
+    desk = _desk(ctx)
+    refused = {s.url: problem for s in subscriptions if (problem := _feed_url_problem(desk, s.url))}
+    for url, problem in refused.items():
+        err.print(f"[red]error:[/] {escape(url)}: {escape(problem)}; not subscribed")
+    added = sum(desk.store.add_feed(s.url, title=s.title)[1] for s in subscriptions if s.url not in refused)
+    kept = len(subscriptions) - len(refused)
+    note = f", {len(refused)} refused" if refused else ""
+    err.print(f"{len(subscriptions)} feeds in {escape(str(file))}: {added} new, {kept - added} already subscribed{note}.")
+    if refused and not kept:
+        raise typer.Exit(1)
 
 
 @feeds_app.command("export-opml")
@@ -410,6 +429,7 @@ def poll(
                 for p in report.polls
             ]
         )
+        _exit_if_every_feed_failed(report)
         return
     if not report.polls:
         err.print("No feed is due (use --all to poll every feed now).")
@@ -425,6 +445,14 @@ def poll(
     for f in report.ingest.failures:
         if f.stage != "feed":
             err.print(f"[yellow]warning:[/] {escape(f.input)}: {escape(f.reason)}")
+    _exit_if_every_feed_failed(report)
+
+
+def _exit_if_every_feed_failed(report: pipeline.PollReport) -> None:
+    """poll exits non-zero when feeds were polled and not one could be fetched and read."""
+    if report.polls and all(p.outcome == "error" for p in report.polls):
+        err.print(f"[red]error:[/] no feed could be fetched ({len(report.polls)} polled).")
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -42,6 +42,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Iterable, Iterator
+from urllib.parse import urlsplit
 
 import httpcore
 import httpx
@@ -149,6 +150,22 @@ def check_host(host: str, allow: Iterable[str] = ()) -> list[str]:
     for address in addresses:
         check_address(address, allow)
     return addresses
+
+
+def refusal(url: str, allow: Iterable[str] = ()) -> str | None:
+    """Why the SSRF guard would refuse to fetch ``url`` (naming the setting that allows it), or
+    None. A host name that does not resolve now is not refused: it may resolve later."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    try:
+        check_host(host, allow)
+    except BlockedAddress as exc:
+        return exc.reason
+    except FetchError:
+        return None
+    return None
 
 
 class _GuardedBackend(httpcore.SyncBackend):

@@ -11,6 +11,7 @@ config directory), and ``NEWSDESK_<NAME>`` environment variables. The global
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -123,14 +124,44 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
                 return False
             raise ValueError(f"expected true or false, got {value!r}")
         if setting.type is list:
-            if isinstance(value, list):
-                return [str(v).strip() for v in value if str(v).strip()]
-            return [part.strip() for part in str(value).split(",") if part.strip()]
+            return _list_value(value)
         if value is None:
             return None
         return setting.type(value)
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"{origin}: bad value for {setting.name}: {exc}") from None
+
+
+_LIST_ITEM_FORBIDDEN = set("[]{}\"'`,;") | {" ", "\t", "\n", "\r"}
+
+
+def _list_value(value: Any) -> list[str]:
+    """A list setting from a TOML list of strings, a JSON list of strings ('["a", "b"]')
+    or comma-separated values ('a,b'); anything else is refused with the reason."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except ValueError:
+                raise ValueError(f'expected a JSON list of strings such as ["a", "b"], or values separated by commas; got {text!r}') from None
+        else:
+            value = [part.strip() for part in text.split(",")]
+            value = [part for part in value if part]
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of strings, or values separated by commas; got {type(value).__name__} {value!r}")
+    items = []
+    for item in value:
+        if not isinstance(item, str):
+            raise ValueError(f"expected strings in the list, got {type(item).__name__} {item!r}")
+        item = item.strip()
+        if not item:
+            continue
+        bad = sorted(set(item) & _LIST_ITEM_FORBIDDEN)
+        if bad:
+            raise ValueError(f"list item {item!r} holds {' '.join(repr(c) for c in bad)}; give a JSON list such as [\"a\", \"b\"] or values separated by commas")
+        items.append(item)
+    return items
 
 
 @dataclass(slots=True)
