@@ -30,7 +30,7 @@ from newsdesk import __version__
 from newsdesk.settings import Settings
 from newsdesk.web import api, editor, feeds, reader
 from newsdesk.web.render import Pages
-from newsdesk.web.security import LoginRequired, SecurityHeaders, add_security_headers
+from newsdesk.web.security import LoginRequired, SameOriginWrites, SecurityHeaders, add_security_headers
 from newsdesk.web.state import WebState
 
 log = logging.getLogger("newsdesk.web")
@@ -61,6 +61,7 @@ def create_app(settings: Settings, *, store_path: Path | str | None = None, sche
                   description="Published, cited news briefs; review actions for editors with an API token.")
     app.state.web = WebState(settings, Path(store_path or settings.db_path), scheduler=scheduler, embedder=embedder)
     app.state.pages = Pages()
+    app.add_middleware(SameOriginWrites)  # innermost: its 403 still gets the security headers
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
