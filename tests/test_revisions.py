@@ -139,7 +139,7 @@ def test_a_feed_entry_whose_text_changed_between_polls_is_stored_as_a_revision(c
         feed = RSS.format(home=http_server.url("/"), lead=LEAD * 5, body=body, pier=pier)
         return http_server.route("/rss", feed, headers={"Content-Type": "application/rss+xml"})
 
-    cli("feeds", "add", serve(BEFORE))
+    assert cli("feeds", "add", serve(BEFORE), env=ALLOW).exit_code == 0
     assert json.loads(cli("poll", "--json", env=ALLOW).stdout)[0]["new_articles"] == 2
     pages = http_server.paths().count("/pier")
     assert pages == 1

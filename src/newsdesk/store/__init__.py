@@ -284,8 +284,8 @@ class Store:
             article.fetched = article.fetched or utcnow()
             conn.execute(
                 """INSERT INTO articles (id, source, url, canonical_url, title, dek, byline, teaser, summary,
-                       published, fetched, language, text, content_hash, label, feed_id, input, extra, entry_hash)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       published, fetched, language, text, content_hash, label, feed_id, input, extra)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     article.id,
                     article.source,
@@ -305,9 +305,10 @@ class Store:
                     article.feed_id,
                     input,
                     json.dumps(article.extra, ensure_ascii=False, default=str),
-                    entry_hash,
                 ),
             )
+            if entry_hash:
+                conn.execute("UPDATE articles SET entry_hash = ? WHERE id = ?", (entry_hash, article.id))
         return AddResult(article.id, True)
 
     def _revise(self, conn: sqlite3.Connection, article_id: str, article: Article, input: str | None,
