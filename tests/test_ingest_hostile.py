@@ -240,3 +240,53 @@ def test_a_fifo_named_on_the_command_line_is_refused_not_read(cli, db_path, tmp_
     report, stored, recorded = _ingest(cli, db_path, tmp_path, fifo)
     assert stored == GOOD_IDS
     _failure(report, recorded, str(fifo), "not a regular file")
+
+
+# -- pages at the size limit: bounded before the HTML parser ------------------------------------
+
+PARAGRAPH = ("Harbour officials in the invented town of Port Elsin said on Monday that the north pier would stay "
+             "closed for at least three weeks while divers inspect the pilings, after a survey found cracks. ")
+ARTICLE = "<article><h1>North pier closed</h1>" + "".join(f"<p>{PARAGRAPH}Paragraph {i}.</p>" for i in range(8)) + "</article>"
+
+
+def test_a_normal_article_behind_a_40_mb_script_is_stored(cli, db_path, tmp_path):
+    page = tmp_path / "script.html"
+    page.write_text("<html><head><title>North pier closed</title><script>var x='" + "a" * 40_000_000
+                    + "';</script><style>" + ".x{}" * 100_000 + "</style></head><body>" + ARTICLE + "</body></html>")
+    report, stored, _ = _ingest(cli, db_path, tmp_path, page)
+    assert report["failures"] == [] and "script.html" in stored
+    with Store(db_path) as store:
+        article = store.get_article("script.html")
+    assert article.title == "North pier closed" and "Paragraph 7." in article.text and "aaaa" not in article.text
+
+
+def test_a_50_mb_page_of_text_is_cut_to_the_parser_limit_and_says_so(cli, db_path, tmp_path):
+    from newsdesk.extract import MAX_MARKUP
+
+    page = tmp_path / "huge.html"
+    page.write_text("<html><head><title>North pier closed</title></head><body>" + ARTICLE
+                    + f"<p>{PARAGRAPH}</p>" * (49_000_000 // (len(PARAGRAPH) + 7)) + "</body></html>")
+    report, stored, _ = _ingest(cli, db_path, tmp_path, page)
+    assert report["failures"] == [] and "huge.html" in stored
+    with Store(db_path) as store:
+        article = store.get_article("huge.html")
+    assert article.extra["markup_trimmed"] == MAX_MARKUP and len(article.text) < MAX_MARKUP
+
+
+def test_a_page_of_empty_elements_is_refused_with_the_reason(cli, db_path, tmp_path):
+    page = tmp_path / "tags.html"
+    page.write_text("<html><body>" + "<div><span></span></div>" * 100_000 + ARTICLE + "</body></html>")
+    report, stored, recorded = _ingest(cli, db_path, tmp_path, page)
+    assert stored == GOOD_IDS
+    _failure(report, recorded, str(page), "more than 40,000 HTML elements")
+
+
+def test_unclosed_scripts_and_comments_are_cut_in_linear_time():
+    import time
+
+    from newsdesk.extract import strip_heavy_markup
+
+    start = time.perf_counter()
+    assert strip_heavy_markup("<p>kept</p>" + "<script>" * 200_000) == "<p>kept</p>"
+    assert strip_heavy_markup("<p>a</p><!-- x --><p>b</p><SCRIPT src=x></script ><p>c</p><!--") == "<p>a</p><p>b</p><p>c</p>"
+    assert time.perf_counter() - start < 2

@@ -279,10 +279,65 @@ def article_from_text(text: str, *, article_id: str, source: str | None = None) 
     )
 
 
+# What the HTML parser and trafilatura are given is bounded, so that a page at the size limit
+# (file_max_bytes, 50 MB) is parsed in bounded memory and time: a parsed tree costs many times
+# its markup, and trafilatura walks it a dozen times (bench/ingest_memory.py measures it).
+# Scripts, styles, comments, SVG and templates are cut out first (they hold no article text);
+# of what is left, the first MAX_MARKUP characters are kept. A news page is far smaller:
+# ~100-500 kB of markup without its scripts. A page that still holds more than MAX_ELEMENTS
+# tags is refused rather than parsed for minutes.
+MAX_MARKUP = 3_000_000
+MAX_ELEMENTS = 40_000
+_HEAVY_OPEN = re.compile(r"<!--|<(script|style|svg|template|noscript)\b", re.IGNORECASE)
+_HEAVY_CLOSE = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style", "svg", "template", "noscript")}
+_COMMENT_CLOSE = re.compile(r"-->")
+_START_TAG = re.compile(r"<[A-Za-z]")
+
+
+def strip_heavy_markup(html: str) -> str:
+    """The page without scripts, styles, comments, SVG, templates and noscript blocks, in one
+    linear scan (an element never closed runs to the end, as in a browser)."""
+    parts: list[str] = []
+    pos = 0
+    while True:
+        match = _HEAVY_OPEN.search(html, pos)
+        if match is None:
+            break
+        parts.append(html[pos : match.start()])
+        name = match.group(1)
+        close = (_HEAVY_CLOSE[name.lower()] if name else _COMMENT_CLOSE).search(html, match.end())
+        if close is None:
+            pos = len(html)
+            break
+        pos = close.end()
+    if not parts:
+        return html  # nothing cut: the same string, not a copy
+    parts.append(html[pos:])
+    return "".join(parts)
+
+
+def bounded_markup(html: str) -> tuple[str, bool]:
+    """The markup handed to the parser (see MAX_MARKUP), and whether it was cut short.
+    Raises InputError for a page with more than MAX_ELEMENTS tags in what is kept."""
+    html = strip_heavy_markup(html)
+    trimmed = len(html) > MAX_MARKUP
+    if trimmed:
+        html = html[:MAX_MARKUP]
+    tags = 0
+    for tags, _ in enumerate(_START_TAG.finditer(html), 1):
+        if tags > MAX_ELEMENTS:
+            raise InputError("extract", f"page has more than {MAX_ELEMENTS:,} HTML elements besides scripts and styles; too many to be an article")
+    return html, trimmed
+
+
 def article_from_html(html: str, *, article_id: str | None, url: str | None = None, source: str | None = None) -> Article:
-    """Extract the main article of an HTML page with trafilatura (text, title, author, date, site)."""
+    """Extract the main article of an HTML page with trafilatura (text, title, author, date, site).
+
+    What trafilatura is given is bounded first (see MAX_MARKUP)."""
     import trafilatura  # slow to import; only pages need it
 
+    published_meta = _meta_published(html)
+    html, trimmed = bounded_markup(clean_string(html))
     try:
         doc = trafilatura.bare_extraction(
             html,
@@ -295,7 +350,8 @@ def article_from_html(html: str, *, article_id: str | None, url: str | None = No
         )
     except Exception as exc:  # trafilatura raises many kinds on hostile markup
         raise InputError("extract", f"cannot parse the HTML ({type(exc).__name__})") from None
-    meta = doc.as_dict() if doc is not None else {}
+    del html
+    meta = {key: clean_string(value) if isinstance(value, str) else value for key, value in (doc.as_dict() if doc is not None else {}).items()}
     text = meta.get("text") or ""
     if word_count(text) < MIN_ARTICLE_WORDS:
         raise InputError("extract", "no article found in the page (too little main text)")
@@ -304,7 +360,12 @@ def article_from_html(html: str, *, article_id: str | None, url: str | None = No
     if not body:
         raise InputError("extract", "no article found in the page (only boilerplate)")
     canonical = meta.get("url") or url
-    published = parse_datetime(_meta_published(html)) or parse_datetime(meta.get("date"))
+    if canonical and url_problem(canonical):  # the page's own claim: kept only when usable
+        canonical = url
+    published = parse_datetime(published_meta) or parse_datetime(meta.get("date"))
+    extra: dict[str, Any] = {"removed_lines": removed} if removed else {}
+    if trimmed:
+        extra["markup_trimmed"] = MAX_MARKUP
     return Article(
         id=article_id or _page_id(canonical, body),
         title=title or derive_title(body),
@@ -316,7 +377,7 @@ def article_from_html(html: str, *, article_id: str | None, url: str | None = No
         byline=normalize_whitespace(meta.get("author") or "") or None,
         published=published,
         language=meta.get("language"),
-        extra={"removed_lines": removed} if removed else {},
+        extra=extra,
     )
 
 
