@@ -755,22 +755,63 @@ def eval_clustering(
 @eval_app.command("facts")
 def eval_facts(
     ctx: typer.Context,
-    folder: Annotated[Path, typer.Argument(help="Folder of articles of one story (e.g. ../shared/seeds).", exists=True)],
-    gold: Annotated[Path, typer.Option("--gold", help="Hand annotation (gold.json).", exists=True, dir_okay=False)],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    folder: Annotated[list[Path], typer.Argument(help="Folder of articles of one story (e.g. ../shared/seeds), or the folders and files of a multi-story corpus (e.g. examples).", exists=True)],
+    gold: Annotated[Path, typer.Option("--gold", help="Hand annotation: one story (seeds' gold.json) or several ('stories', as examples/gold.json).", exists=True, dir_okay=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (with per-story details and the misses).")] = False,
 ) -> None:
-    """Find consensus, conflicts, quote variants and speakers in a story and score them against a hand annotation."""
+    """Find consensus, conflicts, sequence conflicts, quote variants, corrections and speakers and score them against a hand annotation."""
     from newsdesk.eval.facts import evaluate_facts
 
     result = _evaluate(as_json, lambda: evaluate_facts(folder, gold, _desk(ctx).settings))
     if result is None:
         return
-    table = Table(title=f"{folder}: facts against {gold}", title_justify="left")
+    table = Table(title=f"{' '.join(map(str, folder))}: facts against {gold}", title_justify="left")
     table.add_column("measure")
     table.add_column("value")
-    for key in ("consensus_found", "conflicts_found", "quote_variants_found"):
-        table.add_row(key, f"{result[key]} of {result[key.replace('_found', '_total')]}")
+    for key in ("consensus_found", "conflicts_found", "sequence_conflicts_found", "quote_variants_found",
+                "corrections_found"):
+        if key in result:
+            table.add_row(key, f"{result[key]} of {result[key.replace('_found', '_total')]}")
     for key in ("speakers_correct", "speakers_wrong", "false_conflicts", "seconds"):
+        if key in result:
+            table.add_row(key, str(result[key]))
+    out.print(table)
+    for miss in result.get("details", {}).get("misses", []):
+        out.print(f"missed {miss['category']}: {miss.get('topic') or miss.get('speaker')} ({miss['story']})")
+
+
+@eval_app.command("conflicts")
+def eval_conflicts(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Multi-outlet stories: NeuS .source, ECB+ JSONL or Multi-News CSV.", exists=True, dir_okay=False)],
+    fmt: Annotated[str, typer.Option("--format", help="neus (one story per line), ecbplus (documents grouped by event) or multinews (a cluster per row).")],
+    limit: Annotated[Optional[int], typer.Option("--limit", help="Only the first N stories.", min=1)] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the choice of planted pairs.")] = 0,
+    judgements: Annotated[Optional[Path], typer.Option("--judgements", help="Hand judgements (JSONL: key, verdict real|false, why); default: the committed ones for NeuS val.source.", dir_okay=False)] = None,
+    differences: Annotated[Optional[Path], typer.Option("--differences", help="Write every other reported difference, with its evidence, to this JSONL file.", dir_okay=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (plants and differences included).")] = False,
+) -> None:
+    """Plant a conflict in each story where two outlets state the same figure, and report how many are found and every other reported difference."""
+    from newsdesk.eval.conflicts import default_judgements, evaluate_conflicts
+
+    def run() -> dict:
+        with _progress("Measuring conflicts") as (on_total, on_step):
+            result = evaluate_conflicts(file, fmt, _desk(ctx).settings, limit=limit, seed=seed,
+                                        judgements=judgements or default_judgements(file, fmt),
+                                        on_total=on_total, on_step=on_step)
+        if differences:
+            differences.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in result["differences"]),
+                                   encoding="utf-8")
+        return result
+
+    result = _evaluate(as_json, run)
+    if result is None:
+        return
+    table = Table(title=f"{file}: {result['stories']} stories ({fmt}), seed {seed}", title_justify="left")
+    table.add_column("measure")
+    table.add_column("value")
+    for key in ("eligible", "planted", "found", "recall", "other_differences", "other_differences_per_100_stories",
+                "judged", "judged_real", "precision", "seconds"):
         table.add_row(key, str(result[key]))
     out.print(table)
 

@@ -194,3 +194,41 @@ def _time_order(docs: list[EvalDoc]) -> list[EvalDoc]:
     """Timed documents by time (stable), then untimed ones in file order."""
     timed = sorted((doc for doc in docs if doc.published is not None), key=lambda doc: doc.published)
     return timed + [doc for doc in docs if doc.published is None]
+
+
+# -- stories for ``eval conflicts`` --------------------------------------------
+
+
+@dataclass(slots=True)
+class StoryGroup:
+    """The articles of one story, each its own origin (no clustering step)."""
+
+    id: str
+    docs: list[EvalDoc]
+
+
+STORY_FORMATS = ("neus", "ecbplus", "multinews")
+
+
+def load_story_groups(path: Path, fmt: str, *, limit: int | None = None) -> list[StoryGroup]:
+    """Multi-outlet stories in file order: a NeuS line (three outlets), a Multi-News cluster, or the ECB+
+    documents of one ``event`` (events with at least two documents). ``limit`` keeps the first N stories."""
+    path = Path(path)
+    if fmt == "ecbplus":
+        groups: dict[str, list[EvalDoc]] = {}
+        for doc in load(path, "ecbplus"):
+            groups.setdefault(doc.label, []).append(doc)
+        stories = [StoryGroup(label, docs) for label, docs in groups.items() if len(docs) >= 2]
+    elif fmt in ("neus", "multinews"):
+        from .summaries_data import load_clusters
+
+        stories = [
+            StoryGroup(c.id, [EvalDoc(f"{c.id}-{k}", d.title, d.text, c.id, None, None) for k, d in enumerate(c.documents)])
+            for c in load_clusters(path, fmt, limit=limit)
+        ]
+        stories = [s for s in stories if len(s.docs) >= 2]
+    else:
+        raise ValueError(f"{path}: unknown story format {fmt!r}: expected one of {', '.join(STORY_FORMATS)}")
+    if not stories:
+        raise ValueError(f"{path}: no story with two or more articles (read as {fmt})")
+    return stories[:limit] if limit else stories

@@ -20,6 +20,9 @@ are matched by meaning:
   overlap; its speaker is *correct*, *wrong*, or the quote is *missing*;
 * a reported conflict that matches no gold conflict is a *false conflict* when
   its statements are closest to a gold consensus claim.
+
+A gold with ``stories`` (the shape of ``examples/gold.json``) is scored by
+:mod:`.facts_stories` instead.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ from newsdesk.facts.story import reconcile_story
 from newsdesk.settings import Settings
 from newsdesk.store import Store
 from newsdesk.stories import StoryDesk, make_embedder
+
+from .facts_stories import evaluate_stories, is_multi_story
 
 MATCH = 0.5  # lowest cosine between a gold claim and a reported statement that counts as a match
 
@@ -211,8 +216,15 @@ class FactsEvaluation:
         return correct, wrong, details
 
 
-def evaluate_facts(folder: Path, gold_path: Path, settings: Settings, *, embedder=None) -> dict[str, Any]:
-    gold = json.loads(gold_path.read_text(encoding="utf-8"))
+def evaluate_facts(folder: Path | list[Path], gold_path: Path, settings: Settings, *, embedder=None) -> dict[str, Any]:
+    """Score against the gold: one story (the seeds' shape) here, several (``stories``) in :mod:`.facts_stories`."""
+    gold = json.loads(Path(gold_path).read_text(encoding="utf-8"))
+    inputs = [Path(p) for p in folder] if isinstance(folder, (list, tuple)) else [Path(folder)]
+    if is_multi_story(gold):
+        return evaluate_stories(inputs, gold, settings, embedder=embedder, where=str(gold_path))
+    if len(inputs) != 1:
+        raise ValueError(f"{gold_path}: a one-story gold takes one folder, not {len(inputs)} inputs")
+    folder = inputs[0]
     members = set(gold.get("story", {}).get("members", gold.get("articles", {})))
     embedder = embedder or make_embedder(settings)
     with tempfile.TemporaryDirectory(prefix="newsdesk-eval-") as tmp:
