@@ -48,13 +48,16 @@ _BOMS = (
 
 # -- bytes to text -------------------------------------------------------------
 
+MAX_DAMAGE = 0.05  # share of broken UTF-8 sequences up to which undetectable data is read as UTF-8
+
 
 def decode_bytes(data: bytes, declared: str | None = None) -> str:
     """Decode input bytes to text: BOM, then the declared charset, then UTF-8, then detection.
 
-    A file is binary only when it cannot be read as text at all: a known binary signature or
-    NUL bytes in data that is not UTF-8. Valid UTF-8 stays text even with a line of NUL bytes
-    in it; the records read from it drop or refuse such characters one by one.
+    A file is binary only when it cannot be read as text at all: a known binary signature, or
+    data that is neither UTF-8 nor a detectable encoding and holds NUL bytes. Valid UTF-8 stays
+    text even with a line of NUL bytes in it, and mostly-UTF-8 data with a few broken sequences
+    is read with U+FFFD in their place; the records read from it refuse or clean such lines.
     Raises InputError for empty input, binary files and text whose encoding cannot be told.
     """
     if not data.strip():
@@ -78,12 +81,15 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
             pass  # a wrong declaration: fall through to detection
     if utf8 is not None:
         return utf8
+    best = None if has_nul else from_bytes(data[:1_000_000]).best()
+    if best is not None and best.encoding is not None:
+        return data.decode(best.encoding, errors="replace")
+    damaged = data.decode("utf-8", errors="replace")
+    if damaged.count("\ufffd") <= MAX_DAMAGE * len(damaged):
+        return damaged  # UTF-8 with a few broken sequences: each record decides what it can use
     if has_nul:
         raise InputError("read", "binary file (holds NUL bytes and is not UTF-8 text), not an article")
-    best = from_bytes(data[:1_000_000]).best()
-    if best is None or best.encoding is None:
-        raise InputError("decode", "cannot tell the text encoding (not UTF-8, and detection failed)")
-    return data.decode(best.encoding, errors="replace")
+    raise InputError("decode", "cannot tell the text encoding (not UTF-8, and detection failed)")
 
 
 def sniff_kind(text: str) -> str:

@@ -155,7 +155,8 @@ def entry_article(entry: Any, feed: ParsedFeed, *, feed_url: str | None = None, 
     """
     link = checked_url(_text(entry, "link"), "entry link", stage="feed")
     title = normalize_whitespace(_text(entry, "title"))
-    contents = [c for c in entry.get("content") or [] if isinstance(c, dict)] or [{}]
+    contents = entry.get("content") if isinstance(entry.get("content"), list) else []
+    contents = [c for c in contents if isinstance(c, dict)] or [{}]
     content = max(contents, key=lambda c: len(_text(c, "value")))
     summary_html = _text(entry, "summary")
     if content.get("type") == "text/plain":

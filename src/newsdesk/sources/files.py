@@ -144,8 +144,12 @@ def read_path(
         if size > max_bytes:
             raise InputError("read", f"file is {size:,} bytes, larger than the {max_bytes:,} allowed (setting file_max_bytes)")
         data = path.read_bytes()[: max_bytes + 1]
-        text = decode_bytes(data)
-        kind = SUFFIX_KINDS.get(path.suffix.lower()) or sniff_kind(text)
+        kind = SUFFIX_KINDS.get(path.suffix.lower())
+        if kind == "feed" and not data.strip():
+            raise InputError("read", "empty file" if not data else "file holds only white space")
+        if kind != "feed":  # feedparser reads the bytes itself, by the feed's own declaration
+            text = decode_bytes(data)
+            kind = kind or sniff_kind(text)
         if kind != "feed":
             del data  # a big file is held once, as text
         if kind == "text":
