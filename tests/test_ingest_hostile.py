@@ -290,3 +290,14 @@ def test_unclosed_scripts_and_comments_are_cut_in_linear_time():
     assert strip_heavy_markup("<p>kept</p>" + "<script>" * 200_000) == "<p>kept</p>"
     assert strip_heavy_markup("<p>a</p><!-- x --><p>b</p><SCRIPT src=x></script ><p>c</p><!--") == "<p>a</p><p>b</p><p>c</p>"
     assert time.perf_counter() - start < 2
+
+
+def test_pipes_in_a_folder_and_named_pipes_with_a_data_suffix_never_block(cli, db_path, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.jsonl")
+    (folder / "story.jsonl").write_text(_lines())
+    os.mkfifo(tmp_path / "named.csv")
+    report, stored, recorded = _ingest(cli, db_path, tmp_path, folder, str(tmp_path / "named.csv"))
+    assert stored == AROUND | GOOD_IDS
+    _failure(report, recorded, str(tmp_path / "named.csv"), "not a regular file")

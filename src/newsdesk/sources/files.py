@@ -107,6 +107,8 @@ def _walk(folder: Path) -> tuple[list[Path], list[Failure]]:
                     continue  # a folder inside is walked on its own; links to folders are not followed
             else:
                 target = path
+            if not target.is_file():
+                continue  # pipes, sockets and devices are never read from a folder
             if target not in found:
                 found[target] = path
     return sorted(found.values()), outside
@@ -116,6 +118,8 @@ def estimate_records(path: Path) -> int:
     """Roughly how many articles a file holds, for progress bars (lines of jsonl/csv, else 1)."""
     if SUFFIX_KINDS.get(path.suffix.lower()) in ("jsonl", "csv"):
         try:
+            if not path.is_file():  # a pipe would block; read_path refuses it
+                return 1
             with path.open("rb") as fh:
                 return max(1, sum(1 for line in fh if line.strip()) - (path.suffix.lower() == ".csv"))
         except OSError:
