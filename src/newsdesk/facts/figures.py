@@ -9,7 +9,8 @@ apart by their modifiers ("tax rate" / "heart rate", "state employees" / "federa
 employees": both have modifiers and share none). A figure that counts a part is not
 compared with a total ("three *other* women", "two *more* ships", "*additional* 2
 percent") unless both are, a part only with a part ("10 *of the 12*"), and ordinals only with
-ordinals of the same noun ("45th president"). Reconciliation also keeps apart a forecast and a
+ordinals of the same noun ("45th president"). A score or record ("9-14") and a duration that only
+places something in time ("nine days earlier") are never compared. Reconciliation also keeps apart a forecast and a
 result ("expected to fall to 5.7%" / "fell to 5.4%") and changes measured against different
 baselines ("36% more than in February" / "25% more than a year earlier").
 
@@ -197,11 +198,24 @@ def baseline(q: Quantity, text: str, clause_end: int) -> set[str]:
 
 def comparable(a: Quantity, b: Quantity, text_a: str, text_b: str) -> bool:
     """Whether ``a`` and ``b`` could answer the same question (see the module's docstring)."""
-    if a.kind != b.kind or base_unit(a) != base_unit(b):
+    return same_kind(a, b) and place(a, text_a) == place(b, text_b) and place(a, text_a)[0] != "offset"
+
+
+def same_kind(a: Quantity, b: Quantity) -> bool:
+    """One kind and base unit, no score among them, ordinals only of one noun."""
+    if a.kind != b.kind or base_unit(a) != base_unit(b) or is_score(a) or is_score(b):
         return False
-    if a.kind == "ordinal" and not (a.what_lemma and a.what_lemma == b.what_lemma):
-        return False  # and reconciliation compares them only in statements that are nearly the same
-    return is_part(a, text_a) == is_part(b, text_b) and role(a, text_a) == role(b, text_b)
+    return a.kind != "ordinal" or bool(a.what_lemma and a.what_lemma == b.what_lemma)
+
+
+def place(q: Quantity, text: str) -> tuple[str, bool]:
+    """A figure's role in its sentence and whether it counts a part (:func:`role`, :func:`is_part`)."""
+    return role(q, text), is_part(q, text)
+
+
+def is_score(q: Quantity) -> bool:
+    """A bare pair of figures such as "9-14" or "52-3": a score, a record or a vote, not a range."""
+    return bool(re.fullmatch(r"\d+\s*[-–]\s*\d+", q.text.strip()))
 
 
 def same_thing_named(a: Quantity, b: Quantity) -> bool:

@@ -49,7 +49,8 @@ import numpy as np
 from .common import components, words
 from .entities import link
 from .figures import (
-    agree, baseline, comparable, figure_range, figure_topic, is_vague, modality, ratio, same_thing_named,
+    agree, baseline, comparable, figure_range, figure_topic, is_vague, modality, place, ratio, same_kind,
+    same_thing_named,
 )
 from .model import ArticleFacts, Quantity, Statement, TimeExpr
 from .quote_variants import quote_variants
@@ -77,6 +78,7 @@ NOT_AS = re.compile(
     r"\bnot\s+(?:[^,;.]|\.(?=\d)){1,40}?,?\s+as\s+[^,;.]{2,80}?\s(had\s+)?(reported|said|stated|wrote)\b",
     re.IGNORECASE,
 )
+OCCASIONS = {"time", "occasion", "attempt", "try", "round", "leg", "stage"}  # ordinals of these count occasions
 NOT_NAMES = {"the", "a", "an", "and", "of", "in", "on", "at", "to", "for", "by", "from", "with", "as", "i", "mr", "mrs",
              "ms", "dr", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
              "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
@@ -93,7 +95,7 @@ class Params:
     window_hours: float = 12.0  # articles further apart in time report a developing figure, not a conflict
     same_figure: float = 0.55  # cosine: two statements holding figures tell the same fact
     same_thing: float = 0.47  # cosine: two counted nouns of different heads name the same thing (ship, vessel)
-    max_ratio: float = 6.0  # figures further apart than this factor count different things
+    max_ratio: float = 4.5  # figures further apart than this factor count different things
     same_statement: float = 0.8  # cosine: statements this alike tell one fact whatever noun each figure counts
 
 
@@ -121,6 +123,29 @@ class Figure:
     article: str
     q: Quantity
     item: "Item"
+
+
+@dataclass(frozen=True)
+class Traits:
+    """What the words around a figure say: a forecast or not, the baseline of a change, the names next to it."""
+
+    place: tuple[str, bool]  # role in the sentence, counts a part (see figures.place)
+    modal: bool
+    base: frozenset[str]
+    names: frozenset[str]
+
+    def comparable_with(self, other: "Traits") -> bool:
+        """The same role (a part with a part, never a time offset); a forecast is not compared with a
+        result, nor changes measured against different baselines."""
+        if self.place != other.place or self.place[0] == "offset" or self.modal != other.modal:
+            return False
+        return not (self.base and other.base and not self.base & other.base)
+
+    def named_apart(self, other: "Traits") -> bool:
+        """Capitalised words next to each figure, none shared ("$60bn of American goods" / "$200bn of
+        Chinese goods"), or different one-letter labels ("a Band B home" / "a Band D home")."""
+        la, lb = {w for w in self.names if len(w) == 1}, {w for w in other.names if len(w) == 1}
+        return bool(self.names and other.names and not self.names & other.names) or bool(la and lb and la != lb)
 
 
 @dataclass(eq=False)
@@ -161,6 +186,7 @@ class Reconciler:
         self._anchor_vectors: dict[str, np.ndarray] = {}
         self._what_vectors: dict[str, np.ndarray] = {}
         self._local_vectors: dict[tuple[str, int], np.ndarray] = {}
+        self._trait_cache: dict[tuple[str, int], Traits] = {}
         self.entities, self.entity_of = link({aid: f.mentions for aid, f in facts.items()})
         self._items(statement_vectors or {})
         self.superseded = {aid: self._superseded(aid) for aid in facts}
@@ -174,7 +200,7 @@ class Reconciler:
         return {
             "entities": [e.as_dict() for e in self.entities],
             "quotes": quote_variants(self.facts, self.entities, self.entity_of, self.texts, self.embed,
-                                     self.params.same_quote),
+                                     self.params.same_quote, self.published),
             "quantities": self._quantities(),
             "claims": [self._claim_dict(c) for c in claims],
             "conflicts": [self._conflict_dict(c) for c in conflicts],
@@ -469,19 +495,14 @@ class Reconciler:
         :attr:`Params.max_ratio` of each other (figures further apart count different things)."""
         if self.origins.get(a.article, a.article) == self.origins.get(b.article, b.article):
             return -1.0
-        ta, tb = self.texts[a.article], self.texts[b.article]
+        if a.q.kind != b.q.kind or ratio(a.q, b.q) > self.params.max_ratio:
+            return -1.0
+        fa, fb = self._traits(a), self._traits(b)
+        if not same_kind(a.q, b.q) or not fa.comparable_with(fb):
+            return -1.0
+        if self._people_clash(a.item, b.item, protagonists) or fa.named_apart(fb):
+            return -1.0
         sa, sb = a.item.statement, b.item.statement
-        ca = self.facts[a.article].sentences[a.q.sentence].start
-        cb = self.facts[b.article].sentences[b.q.sentence].start
-        if not comparable(a.q, b.q, ta, tb) or modality(a.q, ta, ca) != modality(b.q, tb, cb):
-            return -1.0
-        base_a, base_b = baseline(a.q, ta, sa.end), baseline(b.q, tb, sb.end)
-        if base_a and base_b and not base_a & base_b:
-            return -1.0
-        if ratio(a.q, b.q) > self.params.max_ratio or self._people_clash(a.item, b.item, protagonists):
-            return -1.0
-        if _named_apart(a, b, self.texts):
-            return -1.0
         sim = max(float(self.sim[a.item.index, b.item.index]), _shared_words(sa, sb), self._local_sim(a, b))
         event = self._event_duration(a) and self._event_duration(b)
         # "the meeting lasted over an hour" / "the discussions unfolded over two hours": the story's event
@@ -489,14 +510,30 @@ class Reconciler:
             return -1.0
         if (a.q.kind == "ordinal" or is_vague(a.q) or is_vague(b.q)) and sim < self.params.same_statement:
             return -1.0  # "second day" / "fourth day", "dozens" / "nearly 200": only in nearly the same words
+        if a.q.kind == "ordinal" and not (same_thing_named(a.q, b.q) and a.q.what_lemma not in OCCASIONS):
+            return -1.0  # "the fifth NBA coach" / "the third Eastern Conference coach"; "the first time" / "a second time"
         if not event and a.q.kind == "duration" and a.q.what and b.q.what and not same_thing_named(a.q, b.q):
             return -1.0  # "a three-day shutdown" / "a three-week extension"
         named_alike = same_thing_named(a.q, b.q) or self._what_alike(a.q, b.q)
         if not event and sim < self.params.same_statement and not named_alike:
             return -1.0
         # of two figures in one statement, the one next to the same names, then the closer, pairs
-        shared = bool(_names_near(a, ta) & _names_near(b, tb))
+        shared = bool(fa.names & fb.names)
         return sim + 0.05 * shared - 0.01 * math.log(ratio(a.q, b.q))
+
+    def _traits(self, f: Figure) -> "Traits":
+        """What the words around a figure say of it (read once per figure)."""
+        key = (f.article, f.q.start)
+        if key not in self._trait_cache:
+            text, facts = self.texts[f.article], self.facts[f.article]
+            st = f.item.statement
+            self._trait_cache[key] = Traits(
+                place=place(f.q, text),
+                modal=modality(f.q, text, facts.sentences[f.q.sentence].start),
+                base=frozenset(baseline(f.q, text, st.end)),
+                names=frozenset(_names_near(f, text)),
+            )
+        return self._trait_cache[key]
 
     def _local_sim(self, a: Figure, b: Figure) -> float:
         """Cosine of the words around each figure (eight either side, in its sentence, the figure
@@ -598,6 +635,9 @@ class Reconciler:
     def _figure_comparisons(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Conflicts (figures of one time that disagree) and developments (a later report changes a figure)."""
         figures = self._figures()
+        if figures:  # the words around every figure, embedded in one call
+            texts = [_around(f, self.texts[f.article], self.facts[f.article]) for f in figures]
+            self._local_vectors.update(zip([(f.article, f.q.start) for f in figures], self.embed(texts)))
         conflicts, developments = [], []
         for topic in self._figure_topics(figures):
             members = [figures[k] for k in topic]
@@ -875,15 +915,6 @@ def _event_text(st: Statement, phrases: list[TimeExpr]) -> str:
 
 def _finite(value: float) -> float | None:
     return None if value in (float("inf"), float("-inf")) else value
-
-
-def _named_apart(a: Figure, b: Figure, texts: dict[str, str]) -> bool:
-    """Whether the figures' own phrases name different things: capitalised words next to each figure,
-    none shared ("$60bn of American goods" / "$200bn of Chinese goods"), or different one-letter
-    labels ("a Band B home" / "a Band D home")."""
-    na, nb = _names_near(a, texts[a.article]), _names_near(b, texts[b.article])
-    la, lb = {w for w in na if len(w) == 1}, {w for w in nb if len(w) == 1}
-    return bool(na and nb and not na & nb) or bool(la and lb and la != lb)
 
 
 def _names_near(f: Figure, text: str) -> set[str]:
