@@ -163,6 +163,40 @@ def test_a_story_that_gains_an_article_gets_a_new_version_with_whats_new(tmp_pat
     store.close()
 
 
+def test_an_article_its_outlet_revises_is_news_in_the_next_version(tmp_path, embedder):
+    """A new version of a stored article (same id, changed text) rewrites the brief, and what's new
+    names the revised source."""
+    first = [
+        {"id": "ferry-a", "source": "Coast Post", "published": "2031-05-01T09:00:00+00:00",
+         "title": "Ferry runs aground off Tarrow", "text": (
+             "A passenger ferry ran aground off Tarrow on Friday morning with 212 people on board. "
+             "The coastguard said nobody was hurt and the passengers were taken ashore by lifeboat. "
+             "The ferry operator said the ship had lost steering shortly after leaving the harbour.")},
+        {"id": "ferry-b", "source": "Isles Herald", "published": "2031-05-01T10:00:00+00:00",
+         "title": "Tarrow ferry aground, passengers safe", "text": (
+             "A ferry carrying 212 passengers ran aground off Tarrow on Friday. "
+             "Lifeboat crews took the passengers ashore and the coastguard said there were no injuries. "
+             "The operator blamed a steering fault that struck just after the ship left the harbour.")},
+    ]
+    path = tmp_path / "ferry.jsonl"
+    path.write_text("\n".join(json.dumps(a) for a in first), encoding="utf-8")
+    store, settings = build(tmp_path / "r.db", [path], embedder)
+    desk = BriefDesk(store, settings, embedder)
+    assert [w[1] for w in desk.run().written] == [1]
+    revised = dict(first[1], text=first[1]["text"].replace("there were no injuries", "two people were hurt"))
+    path.write_text(json.dumps(revised), encoding="utf-8")
+    report = pipeline.ingest([str(path)], store, settings)
+    assert [r.article_id for r in report.revised] == ["ferry-b"]
+    StoryDesk(store, settings, embedder).run()
+    FactsStage(store, processes=1).run()
+    written = desk.run().written
+    assert [w[1] for w in written] == [2]
+    changes = store.brief_versions(written[0][0])[1]["changes"]
+    assert [r["article"] for r in changes["revised_sources"]] == ["ferry-b"]
+    assert "1 source revised its article" in changes["summary"]
+    store.close()
+
+
 # ------------------------------------------------------------------ the gate
 
 

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from starlette.testclient import TestClient
-from websupport import login, new_version, page, published_seeds, select, text
+from websupport import login, new_version, page, publish, published_seeds, select, text
 
 from newsdesk.auth import Accounts
 from newsdesk.cli_serve import ensure_demo_user
@@ -288,3 +288,20 @@ def test_a_story_page_links_the_people_and_places_it_names_to_their_entity_pages
     netanyahu = next(name for name in links if "Netanyahu" in name)
     listed = page(client.get(links[netanyahu]).text)
     assert [a.get("href") for a in select(listed, "a.story-link")] == [f"/stories/{desk.story_id}"]
+
+
+def test_the_story_page_shows_what_the_sources_corrected_escaped(tmp_path_factory):
+    desk = published_seeds(tmp_path_factory, "web-source-corrections")
+    notice = {"article": A000, "start": 0, "end": 10, "text": "Correction: <b>two</b> were hurt, not three."}
+    retracted = {"article": A000, "start": 20, "end": 30, "text": "Three people were hurt."}
+    version = new_version(desk, corrections=[{"article": A000, "outlet": "The <i>Herald</i>",
+                                              "published": "2026-03-05T10:00:00+00:00", "notice": notice,
+                                              "corrects": [A000], "retracted": [retracted]}])
+    publish(desk, version, note="A source corrected a figure.")
+    with TestClient(create_app(desk.settings, embedder=desk.embedder)) as client:
+        html = client.get(f"/stories/{desk.story_id}").text
+    (section,) = select(page(html), "section.source-corrections")
+    shown = text(section)
+    assert "The <i>Herald</i>" in shown and "Correction: <b>two</b> were hurt, not three." in shown
+    assert "No longer stated as fact: “Three people were hurt.”" in shown
+    assert "<b>two</b>" not in html  # escaped, never markup

@@ -53,7 +53,7 @@ def load_material(store, settings: Settings, story: dict[str, Any], embed: Calla
         store, settings, facts, {a: s.origin for a, s in sources.items()}, {a: s.text for a, s in sources.items()},
         {a: s.published for a, s in sources.items()}, embed, model_version, {a: s.source for a, s in sources.items()},
     )
-    return Material(story["id"], sources, facts, reconciled, vectors)
+    return Material(story["id"], sources, facts, reconciled, vectors, store.revised_articles(ids))
 
 
 def compose(material: Material, draft: Draft, *, writer: str, note: str | None = None) -> dict[str, Any]:
@@ -89,6 +89,12 @@ def compose(material: Material, draft: Draft, *, writer: str, note: str | None =
         "corrections": [
             {k: c[k] for k in ("article", "outlet", "published", "notice", "corrects", "retracted")}
             for c in material.reconciled.get("corrections", [])
+        ],
+        "revisions": [
+            {"article": aid, "outlet": r.get("source"), "revision": r["revision"],
+             "revised_at": r["revised_at"].isoformat() if r.get("revised_at") else None,
+             "previous_title": r.get("previous_title")}
+            for aid, r in sorted(material.revised.items())
         ],
         "gate": verdict.as_dict(),
         "writer": writer,

@@ -4,7 +4,7 @@ Each version stores a *snapshot* of the facts it was written from (claims with
 their status, figures by what they count, conflicts by topic). Comparing two
 snapshots and the two article lists gives: new sources, new facts (claims no
 earlier claim matches, by word overlap), facts now confirmed by a second origin,
-changed figures, new and resolved conflicts, and corrections sources made (a first version lists
+changed figures, new and resolved conflicts, articles their outlets revised, and corrections sources made (a first version lists
 the corrections it already takes into account).
 """
 
@@ -92,6 +92,9 @@ def whats_new(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]
         "new_conflicts": sorted(new_conflicts - old_conflicts),
         "resolved_conflicts": sorted(old_conflicts - new_conflicts),
         "corrections": corrections,
+        "revised_sources": [r for r in new.get("revisions", [])
+                            if (r["article"], r["revision"]) not in
+                            {(o["article"], o["revision"]) for o in old.get("revisions", [])}],
     }
     summary = []
     for key, one, many in (
@@ -102,6 +105,7 @@ def whats_new(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]
         ("new_conflicts", "new conflict between sources", "new conflicts between sources"),
         ("resolved_conflicts", "conflict resolved", "conflicts resolved"),
         ("corrections", "correction by a source", "corrections by sources"),
+        ("revised_sources", "source revised its article", "sources revised their articles"),
     ):
         n = len(out[key])
         if n:

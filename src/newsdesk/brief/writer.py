@@ -113,6 +113,7 @@ class Material:
     facts: dict[str, ArticleFacts]
     reconciled: dict[str, Any]
     statement_vectors: dict[str, np.ndarray]  # per article, one row per statement (facts order)
+    revised: dict[str, dict[str, Any]] = field(default_factory=dict)  # articles their outlet revised (store)
 
 
 @dataclass
