@@ -8,7 +8,8 @@ plant is chosen by a criterion the reconciler does not see.
 A number is *plantable* when it states an amount: not a year (a bare 1000–2199), not part of a date
 ("March 3", "3 March"), not a time of day ("6 a.m.", "10:30"), not an ordinal ("3rd"; "third" is
 never read), not part of a name ("COVID-19", "F-35", "Amendment 64": a capitalised word right before
-it) and followed by a content word, "percent" or a currency scale ("23 of them" is not read).
+it), not a part of a number split by tokenisation ("5 , 000") and followed by a content word, "percent" or
+a currency scale ("23 of them" is not read).
 
 :func:`choose_plant` takes one story's articles and picks, with a seeded generator, one pair of
 sentences from two different articles that state the same number with the same unit and are about
@@ -112,7 +113,8 @@ def _digit_numbers(text: str) -> list[Number]:
             unit, _ = _unit_after(text, end)
         year = (m.group("cur") is None and m.group("pct") is None and m.group("scale") is None
                 and "," not in raw and "." not in raw and 1000 <= value <= 2199)
-        plantable = not year and _context_ok(text, m.start(), end, unit, m.group("cur") is not None)
+        tokenised = re.search(r"\d\s[,.]\s?$", text[:m.start()]) or re.match(r"\s[,.]\s?\d", text[m.end():])
+        plantable = not year and not tokenised and _context_ok(text, m.start(), end, unit, m.group("cur") is not None)
         out.append(Number(m.start(), end, text[m.start():end], value, unit, plantable))
     return out
 
