@@ -9,7 +9,13 @@ import pytest
 from conftest import DATA, need
 
 from newsdesk.eval.conflicts import (
-    Difference, differences, difference_key, evaluate_conflicts, plant_found, precision, read_judgements,
+    Difference,
+    difference_key,
+    differences,
+    evaluate_conflicts,
+    plant_found,
+    precision,
+    read_judgements,
 )
 from newsdesk.eval.plant import candidates, choose_plant, numbers_in, planted_value
 
