@@ -203,8 +203,9 @@ def _marked(article: str, wrong: set[tuple[float, str]], result: dict[str, Any],
             how.append(f"quantity {q.get('text')!r} superseded")
     for entry in result.get("corrections", []) or []:
         if article in entry.get("corrects", []):
-            said = [r for r in entry.get("retracted", []) if r.get("article") == article]
-            if not wrong or not said or any(same_figure(r.get("text", ""), wrong) for r in said):
+            # the entry names the article and retracts something it said (a rewrite may word the
+            # wrong figure its own way: "two of them were taken to hospital")
+            if any(r.get("article") == article for r in entry.get("retracted", [])):
                 how.append(f"corrected by {entry.get('article')}")
     for span in result.get("superseded", []) or []:
         text = texts.get(article, "")[span.get("start", 0):span.get("end", 0)]

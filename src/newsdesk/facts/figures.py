@@ -167,6 +167,8 @@ def role(q: Quantity, text: str) -> str:
     places something in time ("a few hours before", "two days later"); else "figure"."""
     before = text[max(0, q.start - 24):q.start].lower()
     after = text[q.end:q.end + 14].lower()
+    if re.search(r"\ball\s+(of\s+)?(the\s+|its\s+|their\s+)?$", before) or re.search(r"\bboth\s+$", before):
+        return "total"  # "all 85 employees": the whole, against which "70 employees" is a part
     if re.search(rf"(\d[\d,.]*|\b{_NUMBER_WORD})\s*(\w+\s+)?of\s+(the\s+)?$", before) or re.search(r"\bout of\s+(the\s+)?$", before):
         return "total"
     if re.match(rf"\s*(\w+\s+)?(of|out of)\s+(the\s+)?(\d|{_NUMBER_WORD})", after) or re.match(

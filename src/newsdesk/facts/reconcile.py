@@ -377,6 +377,8 @@ class Reconciler:
                             self.retracted[key] = f"retracted by a correction in {self.outlets.get(cid) or cid}"
                             self.superseded[tid] |= {q.start for q in held if not wrong or q in hit}
                             retracted.append(self._evidence(tid, it.statement.start, it.statement.end))
+                if notice and retracted:
+                    retracted += self._repeats(cid, retracted)
                 if retracted:
                     published = self.published.get(cid)
                     out.append({
@@ -387,6 +389,24 @@ class Reconciler:
                         "corrects": sorted({e["article"] for e in retracted}),
                         "retracted": retracted,
                     })
+        return out
+
+    def _repeats(self, cid: str, retracted: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Statements of other articles, published before the correction, that say what it retracted
+        (a rewrite of the corrected report repeats its error): retracted too."""
+        wrong = [self.item_at[(e["article"], e["start"])] for e in retracted if (e["article"], e["start"]) in self.item_at]
+        mine = self.published.get(cid)
+        out = []
+        for it in self.items:
+            key = (it.article, it.statement.start)
+            when = self.published.get(it.article)
+            if it.article == cid or key in self.retracted or (mine and when and when > mine):
+                continue
+            if any(float(self.sim[it.index, w.index]) >= self.params.same_claim for w in wrong):
+                self.retracted[key] = f"repeats what a correction in {self.outlets.get(cid) or cid} retracted"
+                self.superseded[it.article] |= {q.start for q in self.facts[it.article].quantities
+                                                if it.statement.start <= q.start < it.statement.end}
+                out.append(self._evidence(it.article, it.statement.start, it.statement.end))
         return out
 
     def _corrected_articles(self, cid: str, notice: str) -> list[str]:
