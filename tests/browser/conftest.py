@@ -89,10 +89,18 @@ def _seed_records(published: datetime, prefix: str) -> list[dict]:
     return records
 
 
-def _ingest_and_cluster(store: Store, settings, embedder, inputs: list[Path]) -> None:
+def _ingest_and_cluster(store: Store, settings, embedder, inputs: list[Path], then=lambda: None) -> None:
     report = pipeline.ingest([str(p) for p in inputs], store, settings)
     assert not report.failures, report.failures
+    then()
     StoryDesk(store, settings, embedder).run()
+
+
+def _force_url(store: Store, article_id: str, url: str) -> None:
+    """Ingest refuses a javascript: address (issue 14); it is written here, under ingest, so that the
+    pages are still shown to stay inert should one ever be stored."""
+    with store.transaction() as conn:
+        conn.execute("UPDATE articles SET url = ? WHERE id = ?", (url, article_id))
 
 
 def build_site_store(db: Path, tmp: Path) -> dict[str, int]:
@@ -103,10 +111,10 @@ def build_site_store(db: Path, tmp: Path) -> dict[str, int]:
     older = tmp / "older.jsonl"
     older.write_text("\n".join(json.dumps(r) for r in _seed_records(now - timedelta(days=30), "older-")))
     hostile = tmp / "hostile.jsonl"
-    hostile.write_text(json.dumps(HOSTILE | {"published": (now - timedelta(hours=1)).isoformat()}))
+    hostile.write_text(json.dumps({k: v for k, v in HOSTILE.items() if k != "url"} | {"published": (now - timedelta(hours=1)).isoformat()}))
     with Store(db) as store:
         _ingest_and_cluster(store, settings, embedder, [older])
-        _ingest_and_cluster(store, settings, embedder, [SEEDS, hostile])
+        _ingest_and_cluster(store, settings, embedder, [SEEDS, hostile], then=lambda: _force_url(store, HOSTILE_ID, HOSTILE["url"]))
         FactsStage(store, processes=1).run()
         BriefDesk(store, settings, embedder).run()
         stories = {
