@@ -136,8 +136,11 @@ def is_part(q: Quantity, text: str) -> bool:
         (before and before[-1] in PART_BEFORE and before[-1] not in {"first", "last"})
         or (after and after[0] in PART_AFTER)
         or any(w in {"other", "additional", "remaining"} for w in own)
-        or re.search(r"\b(including|among them|among whom|of whom|of them|of which|as well as)\s*$",
+        or re.search(r"\b(among them|among whom|of whom|of them|of which)\s*$",
                      text[max(0, q.start - 20):q.start].lower())
+        # "11 Americans, including six lawmakers": a part of a total just stated
+        or re.search(r"\d[\d,.]*\s+(\S+\s+){0,4}(including|as well as)\s*$",
+                     text[max(0, q.start - 60):q.start].lower())
     )
 
 
@@ -164,12 +167,14 @@ _STOP = {"the", "a", "an", "of", "in", "on", "at", "to", "for", "by", "and", "it
 def role(q: Quantity, text: str) -> str:
     """What a figure is in its sentence: "part" and "total" in "10 of the 12"; "previous" for what a
     change is measured from ("up from 33,000", "doubled from 3.4%"); "offset" for a duration that
-    places something in time ("a few hours before", "two days later"); else "figure"."""
+    places something in time ("a few hours before", "two days later"); "age" ("six-month-old");
+    "threshold" for a bar to reach ("the 270 votes needed to win"); else "figure"."""
     before = text[max(0, q.start - 24):q.start].lower()
     after = text[q.end:q.end + 14].lower()
-    if re.search(r"\ball\s+(of\s+)?(the\s+|its\s+|their\s+)?$", before) or re.search(r"\bboth\s+$", before):
+    if re.search(r"\b(all\s+(of\s+)?(the\s+|its\s+|their\s+)?|both\s+)$", before):
         return "total"  # "all 85 employees": the whole, against which "70 employees" is a part
-    if re.search(rf"(\d[\d,.]*|\b{_NUMBER_WORD})\s*(\w+\s+)?of\s+(the\s+)?$", before) or re.search(r"\bout of\s+(the\s+)?$", before):
+    if re.search(rf"(\d[\d,.]*|\b{_NUMBER_WORD})\s*(\w+\s+)?of\s+(the\s+)?$", before) \
+            or re.search(r"\bout of\s+(the\s+)?$", before):
         return "total"
     if re.match(rf"\s*(\w+\s+)?(of|out of)\s+(the\s+)?(\d|{_NUMBER_WORD})", after) or re.match(
             r"\s*(of|out of)\s+(his|her|their|its|our|the)\s+\w+", after) and not q.what:
@@ -178,6 +183,11 @@ def role(q: Quantity, text: str) -> str:
         return "previous"
     if q.kind == "duration" and re.match(r"\s*(before|after|ago|later|earlier|since|into)\b", after):
         return "offset"
+    if q.kind == "duration" and re.match(r"\s*-?\s*old\b", after):
+        return "age"  # "the six-month-old administration"
+    if re.match(r"\s*(\w+\s+){0,2}(needed|required|necessary)\b", after) or \
+            re.search(r"\b(needs?|requires?|required|threshold of|target of|goal of)\s+(the\s+|a\s+)?$", before):
+        return "threshold"  # "the 270 electoral votes required to win": a bar, not a count
     return "figure"
 
 

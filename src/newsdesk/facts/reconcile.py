@@ -83,6 +83,9 @@ NOT_NAMES = {"the", "a", "an", "and", "of", "in", "on", "at", "to", "for", "by",
              "ms", "dr", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
              "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
              "december"}
+FIRST_REPORT = re.compile(
+    r"\s*(\w+\s+)?(initially|originally|first|previously) (reported|announced|estimated|stated)\b", re.IGNORECASE
+)
 CREDIT = re.compile(r"(additional )?(reporting|writing|editing|compiled) by\b", re.IGNORECASE)
 
 
@@ -96,7 +99,8 @@ class Params:
     same_figure: float = 0.55  # cosine: two statements holding figures tell the same fact
     same_thing: float = 0.47  # cosine: two counted nouns of different heads name the same thing (ship, vessel)
     max_ratio: float = 4.5  # figures further apart than this factor count different things
-    same_statement: float = 0.8  # cosine: statements this alike tell one fact whatever noun each figure counts
+    same_statement: float = 0.8  # cosine: statements nearly the same (ordinals and vague amounts need it)
+    same_words: float = 0.7  # statements this alike tell one fact whatever noun each figure is said to count
 
 
 @dataclass
@@ -132,7 +136,8 @@ class Traits:
     place: tuple[str, bool]  # role in the sentence, counts a part (see figures.place)
     modal: bool
     base: frozenset[str]
-    names: frozenset[str]
+    names: frozenset[str]  # capitalised words next to the figure
+    after: frozenset[str]  # those after it: what it counts ("of American goods"), not who acted
 
     def comparable_with(self, other: "Traits") -> bool:
         """The same role (a part with a part, never a time offset); a forecast is not compared with a
@@ -142,10 +147,12 @@ class Traits:
         return not (self.base and other.base and not self.base & other.base)
 
     def named_apart(self, other: "Traits") -> bool:
-        """Capitalised words next to each figure, none shared ("$60bn of American goods" / "$200bn of
-        Chinese goods"), or different one-letter labels ("a Band B home" / "a Band D home")."""
+        """Capitalised words after each figure, none shared ("$60bn of American goods" / "$200bn of
+        Chinese goods"), or different one-letter labels next to them ("a Band B home" / "a Band D home").
+        Names before a figure are often who acted, told differently ("House Democrats" / "Pelosi")."""
         la, lb = {w for w in self.names if len(w) == 1}, {w for w in other.names if len(w) == 1}
-        return bool(self.names and other.names and not self.names & other.names) or bool(la and lb and la != lb)
+        apart = bool(self.after and other.after and not self.after & other.after)
+        return apart or bool(la and lb and la != lb)
 
 
 @dataclass(eq=False)
@@ -394,7 +401,8 @@ class Reconciler:
     def _repeats(self, cid: str, retracted: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Statements of other articles, published before the correction, that say what it retracted
         (a rewrite of the corrected report repeats its error): retracted too."""
-        wrong = [self.item_at[(e["article"], e["start"])] for e in retracted if (e["article"], e["start"]) in self.item_at]
+        keys = [(e["article"], e["start"]) for e in retracted]
+        wrong = [self.item_at[k] for k in keys if k in self.item_at]
         mine = self.published.get(cid)
         out = []
         for it in self.items:
@@ -471,6 +479,8 @@ class Reconciler:
                     out |= {q.start for q in group[:-1]}
                 elif WRONG.search(sentence.text) and not negated:
                     out.add(group[0].start)
+            # "revised to be not as bad as the 8.7% initially reported": the figure told as the first report
+            out |= {q.start for q in kept if FIRST_REPORT.match(text, q.end)}
         return out
 
     def _quantities(self) -> list[dict[str, Any]]:
@@ -531,15 +541,19 @@ class Reconciler:
         if (a.q.kind == "ordinal" or is_vague(a.q) or is_vague(b.q)) and sim < self.params.same_statement:
             return -1.0  # "second day" / "fourth day", "dozens" / "nearly 200": only in nearly the same words
         if a.q.kind == "ordinal" and not (same_thing_named(a.q, b.q) and a.q.what_lemma not in OCCASIONS):
-            return -1.0  # "the fifth NBA coach" / "the third Eastern Conference coach"; "the first time" / "a second time"
-        if not event and a.q.kind == "duration" and a.q.what and b.q.what and not same_thing_named(a.q, b.q):
+            # "the fifth NBA coach" / "the third Eastern Conference coach"; "the first time" / "a second time"
+            return -1.0
+        if not event and a.q.kind == "duration" and a.q.what and b.q.what and not same_thing_named(a.q, b.q) \
+                and sim < self.params.same_words:
             return -1.0  # "a three-day shutdown" / "a three-week extension"
         named_alike = same_thing_named(a.q, b.q) or self._what_alike(a.q, b.q)
-        if not event and sim < self.params.same_statement and not named_alike:
-            return -1.0
-        # of two figures in one statement, the one next to the same names, then the closer, pairs
+        if not event and sim < self.params.same_words and not named_alike:
+            return -1.0  # differently named things, unless told in much the same words
+        # of two figures in one statement, the one counting the same thing, next to the same names,
+        # then the closer, pairs
         shared = bool(fa.names & fb.names)
-        return sim + 0.05 * shared - 0.01 * math.log(ratio(a.q, b.q))
+        same = bool(a.q.what_lemma and a.q.what_lemma == b.q.what_lemma)
+        return sim + 0.05 * shared + 0.05 * same - 0.01 * math.log(ratio(a.q, b.q))
 
     def _traits(self, f: Figure) -> "Traits":
         """What the words around a figure say of it (read once per figure)."""
@@ -552,6 +566,7 @@ class Reconciler:
                 modal=modality(f.q, text, facts.sentences[f.q.sentence].start),
                 base=frozenset(baseline(f.q, text, st.end)),
                 names=frozenset(_names_near(f, text)),
+                after=frozenset(_names_near(f, text, before=False)),
             )
         return self._trait_cache[key]
 
@@ -677,8 +692,9 @@ class Reconciler:
                 sides = core + [f for f in members if id(f) not in involved
                                 and any(agree(f.q, g.q) and self._same_time(f, g) for g in core)]
                 statements = {(f.article, f.item.statement.start) for f in sides}
-                if not any(len(statements & set(c["statements"])) >= 2 for c in conflicts):
-                    conflicts.append(self._figure_conflict(sides))
+                conflict = self._figure_conflict(sides)
+                if conflict and not any(len(statements & set(c["statements"])) >= 2 for c in conflicts):
+                    conflicts.append(conflict)
                 # "31 votes to 24" / "32 votes to 23": one conflict, told by its first figure
             if any(self._dated(a, b) and not self._same_time(a, b) for a, b in live):
                 developments.append(self._development(members))
@@ -719,15 +735,22 @@ class Reconciler:
             "context": [self._evidence(f.article, f.item.statement.start, f.item.statement.end) for f in group],
         }
 
-    def _figure_conflict(self, members: list[Figure]) -> dict[str, Any]:
+    def _figure_conflict(self, members: list[Figure]) -> dict[str, Any] | None:
+        """The sides of a conflict: figures that agree with every figure of their side. A vague amount
+        ("millions") only joins a side it agrees with wholly, and never starts one. None when fewer
+        than two sides remain."""
         sides: list[list[Figure]] = []
-        for f in sorted(members, key=lambda f: (figure_range(f.q), f.article)):
+        ordered = sorted(members, key=lambda f: (is_vague(f.q), figure_range(f.q), f.article))
+        for f in ordered:
             for side in sides:
-                if agree(side[0].q, f.q):
+                if all(agree(g.q, f.q) for g in side):
                     side.append(f)
                     break
             else:
-                sides.append([f])
+                if not is_vague(f.q):
+                    sides.append([f])
+        if len(sides) < 2:
+            return None
         return {
             "topic": self._figure_topic(members),
             "kind": "quantity",
@@ -937,22 +960,23 @@ def _finite(value: float) -> float | None:
     return None if value in (float("inf"), float("-inf")) else value
 
 
-def _names_near(f: Figure, text: str) -> set[str]:
+def _names_near(f: Figure, text: str, *, before: bool = True) -> set[str]:
     """Capitalised words within four words before and five after a figure, in its clause (its first word aside)."""
     st = f.item.statement
-    before = re.findall(r"[\w’'.-]+", text[max(st.start, f.q.start - 50):f.q.start])[-4:]
+    ahead = re.findall(r"[\w’'.-]+", text[max(st.start, f.q.start - 50):f.q.start])[-4:] if before else []
     after = re.findall(r"[\w’'.-]+", text[f.q.end:min(st.end, f.q.end + 60)])[:5]
     first = re.match(r"\W*([\w’'-]+)", text[st.start:st.end])
     skip = {first.group(1)} if first else set()
     return {
-        w.removesuffix("’s").removesuffix("'s").lower() for w in before + after
+        w.removesuffix("’s").removesuffix("'s").lower() for w in ahead + after
         if w[:1].isupper() and w not in skip and w.lower() not in NOT_NAMES
     }
 
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _TIME_NAMES = re.compile(
-    rf"\b(?:in|on|for|since|from|during|of|through|until|by|between)\s+(?:early |mid-|late )?({_MONTHS}|(?:19|20)\d\d)\b"
+    rf"\b(?:in|on|for|since|from|during|of|through|until|by|between)\s+(?:early |mid-|late )?"
+    rf"({_MONTHS}|(?:19|20)\d\d)\b"
     r"|\b(prior|previous|preceding|earlier)\s+(?:year|month|week|quarter|day)\b"
     r"|\b(a year (?:ago|earlier)|(?:last|next|this) year|(?:over|in|during) the (?:past|last) \w+ (?:years|months))\b",
     re.IGNORECASE,
