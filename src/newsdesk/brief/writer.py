@@ -164,13 +164,14 @@ class ExtractiveWriter:
 
     # -------------------------------------------------------------- candidates
 
-    def candidates(self, material: Material) -> list[Candidate]:
+    def candidates(self, material: Material, *, keep_superseded: bool = False) -> list[Candidate]:
         """Prose sentences of every article, with vectors from their clauses, relevance and agreement.
 
         A sentence holding a statement reconciliation found superseded — retracted by a correction,
-        or a figure a later report changed — is never material: the brief does not state it as current."""
+        or a figure a later report changed — is never material: the brief does not state it as current
+        (``keep_superseded`` keeps them: the pool a baseline summariser, which knows nothing of them, reads)."""
         out: list[Candidate] = []
-        stale = _superseded_spans(material.reconciled)
+        stale = [] if keep_superseded else _superseded_spans(material.reconciled)
         for aid, source in material.sources.items():
             facts = material.facts.get(aid)
             if facts is None:
@@ -400,14 +401,20 @@ class ExtractiveWriter:
         return out
 
     def _quote_bullets(self, material: Material, by_key: dict) -> list[tuple]:
-        """A quote several origins carry in the same words: the speaker and the words they share."""
+        """A quote several origins carry in the same words: the speaker and the words they share (never
+        when a wording changes the meaning: their shared words could say the opposite of one of them)."""
         out = []
         origins = {aid: s.origin for aid, s in material.sources.items()}
         sentence_of = _sentence_locator(material.facts)
+        latest = latest_reports(material)
         for q in material.reconciled.get("quotes", []):
             variants = q.get("variants") or []
             if not q.get("speaker") or len({origins.get(a) for a in q["articles"]}) < 2:
                 continue
+            if any(v.get("change") == "meaning" for v in variants):
+                continue  # words the wordings share would hide what one of them changed
+            if latest and not set(q["articles"]) & latest:
+                continue  # a developing story: a remark only earlier reports carry may be out of date
             best = None
             for i, a in enumerate(variants):
                 for b in variants[i + 1:]:

@@ -89,7 +89,10 @@ def evaluate_summaries(
             passed += verdict.passed
         scores["newsdesk"].append(rouge(truncate([x.text for x in chosen], words), c.reference))
 
-        pool = [[x.text for x in cands if x.article == aid] for aid in sources]
+        # the baselines read every prose sentence: what reconciliation found superseded is our system's
+        # knowledge, not theirs
+        every = writer.candidates(material, keep_superseded=True)
+        pool = [[x.text for x in every if x.article == aid] for aid in sources]
         for name, pick in (("lead", lead), ("lexrank", lexrank)):
             picked = pick(pool, words)
             scores[name].append(rouge(truncate([pool[d][s] for d, s in picked], words), c.reference))
