@@ -159,6 +159,9 @@ FORECAST = re.compile(
     r"estimates? of)\b(?!-)", re.IGNORECASE)
 BASELINE = re.compile(r"\b(from|over|than|compared (with|to)|since|against|versus)\b\s+(?P<base>[^,;.]{3,60})",
                       re.IGNORECASE)
+CHANGE_WORDS = (r"up|down|rose|rise|rises|risen|fell|fall|falls|fallen|dropped|drop|drops|declined|decline|grew|grow|"
+                r"jumped|jump|climbed|climb|increased|increase|decreased|decrease|doubled|tripled|halved|cut|raised|"
+                r"lowered|revised|gained|lost|slid|surged|soared|plunged|tumbled|changed|moved|went")
 _NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)\b"
 _STOP = {"the", "a", "an", "of", "in", "on", "at", "to", "for", "by", "and", "its", "their", "last", "previous",
          "same", "this", "that", "year", "month", "week"}
@@ -171,15 +174,15 @@ def role(q: Quantity, text: str) -> str:
     "threshold" for a bar to reach ("the 270 votes needed to win"); else "figure"."""
     before = text[max(0, q.start - 24):q.start].lower()
     after = text[q.end:q.end + 14].lower()
-    if re.search(r"\b(all\s+(of\s+)?(the\s+|its\s+|their\s+)?|both\s+)$", before):
-        return "total"  # "all 85 employees": the whole, against which "70 employees" is a part
     if re.search(rf"(\d[\d,.]*|\b{_NUMBER_WORD})\s*(\w+\s+)?of\s+(the\s+)?$", before) \
             or re.search(r"\bout of\s+(the\s+)?$", before):
         return "total"
     if re.match(rf"\s*(\w+\s+)?(of|out of)\s+(the\s+)?(\d|{_NUMBER_WORD})", after) or re.match(
             r"\s*(of|out of)\s+(his|her|their|its|our|the)\s+\w+", after) and not q.what:
         return "part"  # "10 of the 12", "three of his doctors"
-    if re.search(r"\b(from|than|compared (with|to)|versus|vs\.?)\s+(the\s+|a\s+)?$", before):
+    changed_from = re.search(rf"\b({CHANGE_WORDS})\s+(\w+\s+)?from\s+(the\s+|a\s+)?$", before) or (
+        re.search(r"\bfrom\s+(the\s+|a\s+)?$", before) and re.match(r"\s*(\w+\s+)?to\s+\S*\d", after))
+    if changed_from or re.search(r"\b(than|compared (with|to)|versus|vs\.?)\s+(the\s+|a\s+)?$", before):
         return "previous"
     if q.kind == "duration" and re.match(r"\s*(before|after|ago|later|earlier|since|into)\b", after):
         return "offset"
@@ -198,6 +201,16 @@ def modality(q: Quantity, text: str, sentence_start: int) -> bool:
     before = " ".join(text[sentence_start:q.start].split()[-25:])
     after = " ".join(text[q.end:q.end + 60].split()[:4])
     return bool(FORECAST.search(before) or FORECAST.search(after))
+
+
+FUTURE = re.compile(r"\b(will|would|could|may|might|shall|plans? to|expects? to|is to|are to|set to|due to)\b",
+                    re.IGNORECASE)
+
+
+def future(q: Quantity, text: str, sentence_start: int) -> bool:
+    """Whether the figure is told of what will or would happen ("70 staff would transfer"): a plan is
+    not a later value of a figure reported before it."""
+    return bool(FUTURE.search(" ".join(text[sentence_start:q.start].split()[-12:])))
 
 
 def baseline(q: Quantity, text: str, clause_end: int) -> set[str]:

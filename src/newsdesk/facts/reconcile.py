@@ -49,7 +49,7 @@ import numpy as np
 from .common import components, words
 from .entities import link
 from .figures import (
-    agree, baseline, comparable, figure_range, figure_topic, is_vague, modality, place, ratio, same_kind,
+    agree, baseline, comparable, figure_range, figure_topic, future, is_vague, modality, place, ratio, same_kind,
     same_thing_named,
 )
 from .model import ArticleFacts, Quantity, Statement, TimeExpr
@@ -135,6 +135,7 @@ class Traits:
 
     place: tuple[str, bool]  # role in the sentence, counts a part (see figures.place)
     modal: bool
+    future: bool  # told of what will or would happen: never a development of a reported figure
     base: frozenset[str]
     names: frozenset[str]  # capitalised words next to the figure
     after: frozenset[str]  # those after it: what it counts ("of American goods"), not who acted
@@ -564,6 +565,7 @@ class Reconciler:
             self._trait_cache[key] = Traits(
                 place=place(f.q, text),
                 modal=modality(f.q, text, facts.sentences[f.q.sentence].start),
+                future=future(f.q, text, facts.sentences[f.q.sentence].start),
                 base=frozenset(baseline(f.q, text, st.end)),
                 names=frozenset(_names_near(f, text)),
                 after=frozenset(_names_near(f, text, before=False)),
@@ -696,7 +698,9 @@ class Reconciler:
                 if conflict and not any(len(statements & set(c["statements"])) >= 2 for c in conflicts):
                     conflicts.append(conflict)
                 # "31 votes to 24" / "32 votes to 23": one conflict, told by its first figure
-            if any(self._dated(a, b) and not self._same_time(a, b) for a, b in live):
+            if any(self._dated(a, b) and not self._same_time(a, b) and not (self._traits(a).future or
+                                                                          self._traits(b).future)
+                   for a, b in live):
                 developments.append(self._development(members))
         return conflicts, developments
 
