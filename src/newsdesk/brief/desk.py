@@ -24,7 +24,7 @@ from .model import Source, Verdict
 from .versions import snapshot, whats_new
 from .writer import Draft, ExtractiveWriter, Material, WriterParams
 
-WRITER_VERSION = "extractive-1"
+WRITER_VERSION = "extractive-2"  # 2: superseded statements out, latest state first, corrections
 
 
 @dataclass
