@@ -401,8 +401,7 @@ class ExtractiveWriter:
         return out
 
     def _quote_bullets(self, material: Material, by_key: dict) -> list[tuple]:
-        """A quote several origins carry in the same words: the speaker and the words they share (never
-        when a wording changes the meaning: their shared words could say the opposite of one of them)."""
+        """A quote several origins carry in the same words: the speaker and the words they share."""
         out = []
         origins = {aid: s.origin for aid, s in material.sources.items()}
         sentence_of = _sentence_locator(material.facts)
@@ -411,8 +410,6 @@ class ExtractiveWriter:
             variants = q.get("variants") or []
             if not q.get("speaker") or len({origins.get(a) for a in q["articles"]}) < 2:
                 continue
-            if any(v.get("change") == "meaning" for v in variants):
-                continue  # words the wordings share would hide what one of them changed
             if latest and not set(q["articles"]) & latest:
                 continue  # a developing story: a remark only earlier reports carry may be out of date
             best = None
