@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import pytest
 from starlette.testclient import TestClient
@@ -214,7 +214,7 @@ def test_an_edit_the_gate_refuses_shows_its_reasons_and_saves_nothing(client, de
     with desk.store() as store:
         before = store.latest_brief(desk.story_id)["version"]
     form = {"csrf": csrf, "headline": content["headline"], "dek": content["dek"], "action": "save",
-            "bullet-0": "Netanyahu said 999 hostages were freed on Sunday.", "citations-0": A000}
+            "qt-0-text": "Netanyahu said 999 hostages were freed on Sunday.", "qt-0-cite": A000}
     response = client.post(f"/review/{desk.story_id}/edit", data=form)
     assert response.status_code == 422
     flash = select(page(response.text), "div.flash")[0]
@@ -225,11 +225,12 @@ def test_an_edit_the_gate_refuses_shows_its_reasons_and_saves_nothing(client, de
 
 def test_an_edit_that_keeps_cited_bullets_is_saved_as_a_version_to_review(client, desk, content):
     csrf = login(client)
-    form = {"csrf": csrf, "headline": "Trump and Netanyahu meet again on a Gaza ceasefire", "dek": content["dek"],
-            "action": "save"}
+    form = [("csrf", csrf), ("headline", "Trump and Netanyahu meet again on a Gaza ceasefire"), ("dek", content["dek"]),
+            ("action", "save")]
     for i, bullet in enumerate(content["quick_take"][:3]):
-        form |= {f"bullet-{i}": bullet["text"], f"citations-{i}": ", ".join(bullet["citations"])}
-    response = client.post(f"/review/{desk.story_id}/edit", data=form)
+        form += [(f"qt-{i}-text", bullet["text"])] + [(f"qt-{i}-cite", a) for a in bullet["citations"]]
+    response = client.post(f"/review/{desk.story_id}/edit", content=urlencode(form),
+                           headers={"content-type": "application/x-www-form-urlencoded"})
     assert response.status_code == 200, text(page(response.text))
     assert "Saved as a new version" in text(select(page(response.text), "div.flash")[0])
     with desk.store() as store:

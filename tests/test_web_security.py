@@ -68,7 +68,7 @@ def form_payload(desk) -> dict:
             "headline": desk.content["headline"], "dek": desk.content["dek"], "override": "",
             "name": EDITOR, "password": PASSWORD, "next": "/review"}
     for i, bullet in enumerate(desk.content["quick_take"]):
-        data |= {f"bullet-{i}": bullet["text"], f"citations-{i}": ", ".join(bullet["citations"])}
+        data |= {f"qt-{i}-text": bullet["text"], f"qt-{i}-cite": bullet["citations"]}
     return data
 
 

@@ -72,8 +72,9 @@ def copy_store(source: Store | Path, target: Path) -> Path:
     return target
 
 
-def published_seeds(tmp_path_factory, name: str) -> Desk:
-    """A copy of the seeds store with an editor account and version 1 of the story published."""
+def published_seeds(tmp_path_factory, name: str, *, published: bool = True) -> Desk:
+    """A copy of the seeds store with an editor account and version 1 of the story published
+    (left a draft when not ``published``)."""
     need(SEEDS)
     base, embedder = _base(tmp_path_factory)
     db = copy_store(base, tmp_path_factory.mktemp(name) / "store.db")
@@ -81,7 +82,8 @@ def published_seeds(tmp_path_factory, name: str) -> Desk:
     with Store(db) as store:
         user = Accounts(store).add_user(EDITOR, "editor", PASSWORD)
         (story,) = store.list_stories()
-        Newsroom(store, settings).publish(user, story["id"], 1)
+        if published:
+            Newsroom(store, settings).publish(user, story["id"], 1)
     return Desk(db, settings, embedder, story["id"], user)
 
 

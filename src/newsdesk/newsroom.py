@@ -6,8 +6,9 @@ refused a line) and never publishes. An editor reviews the newest version:
     edit → (gate) → approve → publish → [edit → publish with a correction note] → unpublish
 
 * **edit** writes a new version from the editor's headline, dek and Quick Take
-  bullets; evidence for each bullet is found in the articles it cites, and the
-  edited lines go through the same gate as the pipeline's. A refusal is
+  bullets, and, when given, body, differences, quotes and timeline
+  (:mod:`.brief.editing`); evidence for each edited line is found in the articles
+  it cites, and the edited lines go through the same gate as the pipeline's. A refusal is
   :class:`GateRefused` with the reasons, unless the editor gives an override
   reason, which is stored with the version and in the audit log.
 * **publish** makes a version public (an approved one, or a draft that passed
@@ -30,6 +31,7 @@ from typing import Any
 
 from .auth import ROLES
 from .brief.desk import BriefDesk, content_lines
+from .brief.editing import DraftParts, EditError, edit_sections
 from .brief.gate import summary
 from .brief.llm_writer import evidence_for
 from .brief.model import Evidence, Line, Verdict
@@ -44,7 +46,9 @@ from .settings import Settings
 from .store import AuditEntry, Publication, Store
 
 REVIEWABLE = ("draft", "needs_review")
-CARRIED = ("body_sentences", "differences", "quotes", "timeline")  # sections an edit keeps from its base
+CARRIED = ("body_sentences", "differences", "quotes", "timeline")  # sections an edit keeps from its base unless sent
+EDITABLE = (("headline", "headline"), ("dek", "dek"), ("Quick Take", "quick_take"), ("body", "body_sentences"),
+            ("differences", "differences"), ("quotes", "quotes"), ("timeline", "timeline"))
 
 
 class NewsroomError(Exception):
@@ -54,9 +58,10 @@ class NewsroomError(Exception):
 class GateRefused(NewsroomError):
     """An edit failed the gate and no override reason was given."""
 
-    def __init__(self, message: str, reasons: list[str]) -> None:
+    def __init__(self, message: str, reasons: list[str], content: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.reasons = reasons
+        self.content = content  # the refused version: every line with the evidence found and its verdict
 
 
 class Newsroom:
@@ -151,31 +156,65 @@ class Newsroom:
             "published_version": current["version"] if current else None,
         }
 
+    def preview(self, story_id: int, version: int | None = None) -> dict[str, Any] | None:
+        """A version of a story's brief (default: the newest) in the shape of :meth:`published`, as readers
+        would see it were it published now: its entities, and itself listed among the public versions."""
+        brief = self.store.get_brief(story_id, version) if version else self.store.newest_brief(story_id)
+        if brief is None:
+            return None
+        if brief["status"] == "published":
+            return self.published(story_id) | {"preview": False}
+        previous = self.store.last_published_brief(story_id)
+        entities: dict[tuple[str, str], int] = {}
+        for name, label, _, _, mentions in self._entity_rows(brief["content"]):
+            entities[(name, label)] = max(mentions, entities.get((name, label), 0))
+        ranked = sorted(entities.items(), key=lambda item: (-item[1], item[0][0]))[:30]
+        this = {"version": brief["version"], "status": brief["status"], "published_at": None, "published_by": None,
+                "changes": whats_new(previous["content"] if previous else None, brief["content"])}
+        return {
+            "story_id": story_id,
+            "version": brief["version"],
+            "status": brief["status"],
+            "published_at": None,
+            "published_by": None,
+            "content": brief["content"],
+            "corrections": self.store.corrections(story_id=story_id, limit=1000),
+            "entities": [{"name": name, "label": label, "mentions": n} for (name, label), n in ranked],
+            "versions": [this, *self.store.published_versions(story_id)],
+            "preview": True,
+        }
+
     def audit(self, limit: int = 100, story_id: int | None = None) -> list[dict[str, Any]]:
         return self.store.audit_log(limit=limit, story_id=story_id)
 
     # ------------------------------------------------------------------ editor: writing
 
     def edit(self, user: dict, story_id: int, *, headline: str, dek: str, bullets: list[dict],
-             override: str | None = None) -> dict[str, Any]:
+             parts: DraftParts | None = None, override: str | None = None,
+             base_version: int | None = None) -> dict[str, Any]:
         """A new version (status needs_review, writer "editor:<name>") from the newest one, with the
-        editor's headline, dek and Quick Take; returns it. See the module docstring for the gate."""
+        editor's headline, dek and Quick Take, and the sections of ``parts`` given (the others are
+        carried over); returns it. ``base_version``: the version the editor edited, refused when a newer
+        one was written since. See the module docstring for the gate."""
         editor = _editor(user, "edit a brief")
         base = self.store.newest_brief(story_id)
         if base is None:
             raise NewsroomError(f"story {story_id} has no brief to edit")
+        if base_version is not None and base_version != base["version"]:
+            raise NewsroomError(f"version {base['version']} of story {story_id} was written after version "
+                                f"{base_version}, which you edited; reload the page and edit the newest version")
         headline, dek, override = _clean(headline), _clean(dek), _clean(override)
         bullets = _clean_bullets(bullets)
         _check_edit(story_id, headline, dek, bullets)
-        lines, verdict = self._gate_edit(story_id, base, headline, dek, bullets)
+        lines, sections, verdict = self._gate_edit(story_id, base, headline, dek, bullets, parts or DraftParts())
         if verdict.passed:
             override = None  # nothing was overridden
-        elif not override:
+        content, dropped = _edited_content(base, lines, sections, verdict.as_dict(), editor, override)
+        if not verdict.passed and not override:
             raise GateRefused(
                 f"the edit of story {story_id} (from version {base['version']}) failed the gate: "
                 f"{len(verdict.reasons)} reason{'s' if len(verdict.reasons) != 1 else ''}; correct the lines "
-                "or give an override reason", verdict.reasons)
-        content, dropped = _edited_content(base, lines, verdict.as_dict(), editor, override)
+                "or give an override reason", verdict.reasons, content)
         changes = _edit_changes(base, content, editor, dropped)
         content["whats_new"] = changes
         with self.store.transaction():
@@ -264,15 +303,21 @@ class Newsroom:
 
     # ------------------------------------------------------------------ helpers
 
-    def _gate_edit(self, story_id: int, base: dict[str, Any], headline: str, dek: str,
-                   bullets: list[dict]) -> tuple[tuple[Line, Line, list[Line]], Verdict]:
-        """The edited headline, dek and bullets as lines with evidence, and the gate's verdict on them."""
+    def _gate_edit(self, story_id: int, base: dict[str, Any], headline: str, dek: str, bullets: list[dict],
+                   parts: DraftParts) -> tuple[tuple[Line, Line, list[Line]], dict[str, list], Verdict]:
+        """The edited headline, dek, bullets and other parts as lines with evidence, and the gate's verdict
+        on them (the edited sections come back as content items with their verdicts)."""
         desk = BriefDesk(self.store, self.settings, self.embedder)
         material = desk.material(self.store.get_story(story_id))
         gate = desk.gate_for(material)
         lines = _edited_lines(material, gate, base["content"], headline, dek, bullets)
-        gate.check_all([lines[0], lines[1], *lines[2]])
-        return lines, summary([("headline", [lines[0]]), ("dek", [lines[1]]), ("quick take", lines[2])])
+        try:
+            sections = edit_sections(material, gate.embed, base["content"], parts)
+        except EditError as exc:
+            raise NewsroomError(f"the edit of story {story_id}: {exc}") from None
+        gate.check_all([lines[0], lines[1], *lines[2], *(ln for _, group in sections.lines for ln in group)])
+        verdict = summary([("headline", [lines[0]]), ("dek", [lines[1]]), ("quick take", lines[2]), *sections.lines])
+        return lines, sections.finish(), verdict
 
     def _version(self, story_id: int, version: int) -> dict[str, Any]:
         brief = self.store.get_brief(story_id, version)
@@ -369,8 +414,8 @@ def _edited_lines(material: Material, gate, base: dict[str, Any], headline: str,
                   bullets: list[dict]) -> tuple[Line, Line, list[Line]]:
     """Headline, dek and bullets as gate lines. A line the editor left as it was keeps its evidence;
     a new or changed bullet gets evidence from each article it cites (the sentences most alike it)."""
-    before = {(b["text"], tuple(b["citations"])): b for b in base.get("quick_take", [])}
-    lines = [_bullet_line(material, gate, before.get((b["text"], tuple(b["citations"]))), b) for b in bullets]
+    before = {(b["text"], frozenset(b["citations"])): b for b in base.get("quick_take", [])}  # ticked in any order
+    lines = [_bullet_line(material, gate, before.get((b["text"], frozenset(b["citations"]))), b) for b in bullets]
     cited = list(dict.fromkeys(a for line in lines for a in line.citations if a in material.sources))
     context = [Evidence(a, 0, len(material.sources[a].title), material.sources[a].title, "title")
                for a in cited if material.sources[a].title]
@@ -396,13 +441,16 @@ def _title_line(text: str, prior: dict | None, cited: list[str], context: list[E
     return Line(text, list(cited), list(context), prose=False)
 
 
-def _edited_content(base: dict[str, Any], lines: tuple[Line, Line, list[Line]], gate: dict[str, Any],
-                    editor: dict, override: str | None) -> tuple[dict[str, Any], list[str]]:
-    """The new version's content and which carried lines were left out because the gate refused them."""
+def _edited_content(base: dict[str, Any], lines: tuple[Line, Line, list[Line]], sections: dict[str, list],
+                    gate: dict[str, Any], editor: dict, override: str | None) -> tuple[dict[str, Any], list[str]]:
+    """The new version's content and which carried lines were left out because the gate refused them
+    (only sections the editor did not send are carried)."""
     headline, dek, bullets = lines
-    content = dict(base["content"])
+    content = dict(base["content"]) | sections
     dropped: list[str] = []
     for key in CARRIED:
+        if key in sections:
+            continue
         kept = [item for item in content.get(key, []) if (item.get("gate") or {}).get("passed")]
         dropped += [f"{key.replace('_sentences', '')} {i}" for i, item in enumerate(content.get(key, []), 1)
                     if item not in kept]
@@ -423,8 +471,7 @@ def _edited_content(base: dict[str, Any], lines: tuple[Line, Line, list[Line]], 
 def _edit_changes(base: dict[str, Any], content: dict[str, Any], editor: dict, dropped: list[str]) -> dict[str, Any]:
     """What's new: the edit (which parts the editor changed) and any change of the facts since the base."""
     changes = whats_new(base["content"], content)
-    edited = [part for part, key in (("headline", "headline"), ("dek", "dek"), ("Quick Take", "quick_take"))
-              if _texts(base["content"].get(key)) != _texts(content.get(key))]
+    edited = [part for part, key in EDITABLE if _texts(base["content"].get(key)) != _texts(content.get(key))]
     said = [f"edited by {editor['name']}: {', '.join(edited) or 'nothing changed'}"]
     if dropped:
         said.append(_dropped_note(dropped))
@@ -433,7 +480,11 @@ def _edit_changes(base: dict[str, Any], content: dict[str, Any], editor: dict, d
 
 
 def _texts(value: Any) -> Any:
-    return [b["text"] for b in value] if isinstance(value, list) else value
+    """What an editor changes of a part: its text, and a line's citations (and a difference's sides)."""
+    if not isinstance(value, list):
+        return value
+    return [(b["text"], tuple(b.get("citations", [])), tuple((s["value"], tuple(s["articles"])) for s in b.get("sides", [])))
+            for b in value]
 
 
 def _dropped_note(dropped: list[str]) -> str | None:
@@ -463,9 +514,11 @@ def _status_entry(editor: dict, action: str, brief: dict[str, Any], status: str,
 def _summary(brief_or_content: dict[str, Any]) -> dict[str, Any]:
     """What the audit log keeps of a version: its number, status and the editable text."""
     content = brief_or_content.get("content", brief_or_content)
-    return {"version": brief_or_content.get("version"), "status": brief_or_content.get("status"),
-            "headline": content.get("headline"), "dek": content.get("dek"),
-            "quick_take": [{"text": b["text"], "citations": b["citations"]} for b in content.get("quick_take", [])]}
+    out = {"version": brief_or_content.get("version"), "status": brief_or_content.get("status"),
+           "headline": content.get("headline"), "dek": content.get("dek")}
+    for _, key in EDITABLE[2:]:
+        out[key] = [{"text": b["text"], "citations": b.get("citations", [])} for b in content.get(key, [])]
+    return out
 
 
 def _search_text(content: dict[str, Any]) -> tuple[str, str, str]:

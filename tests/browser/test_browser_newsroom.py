@@ -42,7 +42,7 @@ def test_an_edit_the_sources_do_not_support_is_refused_with_the_reasons(page, si
     story = site.stories["review"]
     log_in(page)
     page.goto(f"/review/{story}")
-    page.locator("#edit-form textarea[name=bullet-0]").fill(UNSUPPORTED)
+    page.locator("#edit-form textarea[name=qt-0-text]").fill(UNSUPPORTED)
     page.locator("#edit-form button[name=action][value=save]").click()
     expect(page.locator("div.flash ul.gate-reasons li").first).to_contain_text("'two'")
     with site.store() as store:
@@ -58,7 +58,7 @@ def test_an_editor_edits_a_bullet_approves_and_publishes_and_readers_see_it(page
     page.wait_for_url(f"**/review/{story}")
     expect(page.locator("p.review-meta")).to_contain_text("not published")
 
-    page.locator("#edit-form textarea[name=bullet-0]").fill(EDITED)
+    page.locator("#edit-form textarea[name=qt-0-text]").fill(EDITED)
     page.locator("#edit-form button[name=action][value=save]").click()
     expect(page.locator("div.flash")).not_to_have_class("flash flash-error")
     expect(page.locator("section.current ul.quick-take > li").first).to_contain_text(EDITED)

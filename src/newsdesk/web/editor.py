@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from newsdesk.brief.editing import DifferenceEdit, DraftParts, LineEdit, QuoteEdit, SideEdit
 from newsdesk.newsroom import GateRefused, NewsroomError
 from newsdesk.web import security
 from newsdesk.web.security import Web, editor_form, editor_page
@@ -24,7 +25,6 @@ router = APIRouter(include_in_schema=False)
 
 Editor = Annotated[dict, Depends(editor_page)]
 Writer = Annotated[dict, Depends(editor_form)]
-MAX_BULLETS = 12
 DONE = {
     "save": "Saved as a new version; it now waits for review.",
     "approve": "Approved. Publish it to put it on the front page.",
@@ -127,57 +127,188 @@ def _edit_page(request: Request, web: WebState, story_id: int, *, status: int = 
     if draft is None:
         raise HTTPException(404, f"Story {story_id} has no brief to review.")
     content = draft["content"]
+    view = StoryView(content)
     context = {
         "draft": draft,
         "content": content,
-        "view": StoryView(content),
+        "view": view,
+        "story": web.newsroom.preview(story_id, draft["version"]),  # the version as the story page shows it
+        "revised": web.store.revised_articles([a["id"] for a in view.articles]),
         "form": form or _form_from(content),
         "history": web.newsroom.audit(limit=20, story_id=story_id),
     } | flash
     return _pages(request).page(request, "review_edit.html", context, status=status)
 
 
+SECTIONS = (("qt", "quick_take"), ("body", "body_sentences"), ("diff", "differences"), ("quote", "quotes"),
+            ("tl", "timeline"))
+MAX_ITEMS = 100  # items per section a form may send
+MAX_SIDES = 10
+
+
+def _evidence(line: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for e in line.get("evidence") or [] if isinstance(e, dict) and e.get("article")]
+
+
+def _reasons(line: dict[str, Any]) -> list[str]:
+    gate = line.get("gate") or {}
+    return [] if gate.get("passed", True) else list(gate.get("reasons", []))
+
+
 def _form_from(content: dict[str, Any]) -> dict[str, Any]:
-    """The edit form's fields as the brief has them, plus one empty bullet to add."""
-    bullets = [{"text": b["text"], "citations": ", ".join(b.get("citations", []))} for b in content.get("quick_take", [])]
-    return {"headline": content.get("headline", ""), "dek": content.get("dek", ""), "override": "",
-            "bullets": bullets + [{"text": "", "citations": ""}]}
+    """The edit form's fields as the brief has them (every part, in order, with its citations and
+    evidence), plus an empty bullet and body sentence to add."""
+    def line(item: dict[str, Any], k: int, **extra: Any) -> dict[str, Any]:
+        return {"text": item.get("text", ""), "citations": list(item.get("citations") or []), "base": k,
+                "order": k + 1, "evidence": _evidence(item), "reasons": _reasons(item)} | extra
+
+    blank = {"text": "", "citations": [], "base": "", "order": "", "evidence": [], "reasons": []}
+    return {
+        "headline": content.get("headline", ""), "dek": content.get("dek", ""), "override": "",
+        "qt": [line(b, k) for k, b in enumerate(content.get("quick_take", []))] + [dict(blank)],
+        "body": [line(b, k) for k, b in enumerate(content.get("body_sentences", []))] + [dict(blank)],
+        "diff": [{"topic": d.get("topic", ""), "base": k, "order": k + 1, "reasons": _reasons(d),
+                  "sides": [{"value": side.get("value", ""), "citations": list(side.get("articles") or []),
+                             "evidence": _evidence(side)} for side in d.get("sides", [])]}
+                 for k, d in enumerate(content.get("differences", []))],
+        "quote": [line(q, k, speaker=q.get("speaker", ""), words=q.get("quote", ""), variants=q.get("variants", []))
+                  for k, q in enumerate(content.get("quotes", []))],
+        "tl": [line(t, k, when=t.get("date") or t.get("when") or "") for k, t in enumerate(content.get("timeline", []))],
+    }
 
 
 # -- actions --------------------------------------------------------------------------------
 
 
-def _bullets_of(form: Any) -> list[dict[str, str]]:
-    """The bullet-N / citations-N pairs of the edit form, in order, empty ones left out."""
-    out = []
-    for i in range(MAX_BULLETS + 1):
-        text = " ".join(str(form.get(f"bullet-{i}", "")).split())
-        cites = str(form.get(f"citations-{i}", ""))
-        if text or cites.strip():
-            out.append({"text": text, "citations": cites})
-    return out
+class FormProblem(ValueError):
+    """A field of the edit form cannot be read; the message names it."""
+
+
+def _one_line(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def _cites(form: Any, name: str) -> list[str]:
+    return list(dict.fromkeys(str(v).strip() for v in form.getlist(name) if str(v).strip()))
+
+
+def _position(form: Any, prefix: str, i: int, what: str) -> tuple[int | None, float]:
+    """An item's base position ("from") and wanted order ("order"; blank: where it is)."""
+    base, order = str(form.get(f"{prefix}-{i}-base", "")).strip(), str(form.get(f"{prefix}-{i}-order", "")).strip()
+    if base and not base.isdigit():
+        raise FormProblem(f"{what} {i + 1}: the item it was edited from ({base!r}) is not a position")
+    try:
+        wanted = float(order) if order else i + 1 - 0.5  # a blank order keeps it where it is, before a tie
+    except ValueError:
+        raise FormProblem(f"{what} {i + 1}: its order ({order!r}) must be a number") from None
+    return (int(base) if base else None), wanted
+
+
+def _items(form: Any, prefix: str, what: str, read) -> tuple[list[tuple[float, int, Any]], list[dict]]:
+    """The section's items in the order asked for (removed and empty ones left out) as (order, index,
+    parsed item), and every item as sent, to show the form again."""
+    kept, shown = [], []
+    for i in range(MAX_ITEMS):
+        if not any(key.startswith(f"{prefix}-{i}-") for key in form.keys()):
+            break
+        base, order = _position(form, prefix, i, what)
+        parsed, as_sent = read(i, base)
+        removed = bool(form.get(f"{prefix}-{i}-remove"))
+        shown.append(as_sent | {"base": "" if base is None else base, "order": str(form.get(f"{prefix}-{i}-order", "")),
+                                "removed": removed, "evidence": [], "reasons": []})
+        if parsed is not None and not removed:
+            kept.append((order, i, parsed))
+    kept.sort(key=lambda item: (item[0], item[1]))
+    return kept, shown
+
+
+def _read_edit(form: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The edit as Newsroom.edit takes it, and the form as sent (to show it again on a refusal)."""
+    fields = {key: _one_line(form.get(key, "")) for key in ("headline", "dek", "override")}
+
+    def line(prefix: str):
+        def read(i: int, base: int | None):
+            text, cites = _one_line(form.get(f"{prefix}-{i}-text", "")), _cites(form, f"{prefix}-{i}-cite")
+            return (LineEdit(text, cites, base) if text else None), {"text": text, "citations": cites}
+        return read
+
+    def difference(i: int, base: int | None):
+        topic, sides = _one_line(form.get(f"diff-{i}-topic", "")), []
+        for j in range(MAX_SIDES):
+            if f"diff-{i}-side-{j}-value" not in form:
+                break
+            sides.append(SideEdit(_one_line(form.get(f"diff-{i}-side-{j}-value")), _cites(form, f"diff-{i}-side-{j}-cite")))
+        as_sent = {"topic": topic, "sides": [{"value": s.value, "citations": s.citations, "evidence": []} for s in sides]}
+        if base is None:
+            return None, as_sent
+        return DifferenceEdit(topic, sides, base), as_sent
+
+    def quote(i: int, base: int | None):
+        speaker, words = _one_line(form.get(f"quote-{i}-speaker", "")), _one_line(form.get(f"quote-{i}-words", ""))
+        cites = _cites(form, f"quote-{i}-cite")
+        as_sent = {"speaker": speaker, "words": words, "citations": cites}
+        return (QuoteEdit(speaker, words, cites, base) if base is not None and (speaker or words) else None), as_sent
+
+    sections = {
+        "qt": _items(form, "qt", "Quick Take bullet", line("qt")),
+        "body": _items(form, "body", "body sentence", line("body")),
+        "diff": _items(form, "diff", "difference", difference),
+        "quote": _items(form, "quote", "quote", quote),
+        "tl": _items(form, "tl", "timeline entry", line("tl")),
+    }
+    # a section the form does not hold at all is kept as it is; one whose items are all removed is emptied
+    sent = {name for name in sections if any(key.startswith(f"{name}-") for key in form.keys())}
+    ordered = {name: [parsed for _, _, parsed in kept] if name in sent else None for name, (kept, _) in sections.items()}
+    edit = fields | {
+        "bullets": [{"text": b.text, "citations": b.citations} for b in ordered["qt"] or []],
+        "parts": DraftParts(body=ordered["body"], differences=ordered["diff"], quotes=ordered["quote"],
+                            timeline=ordered["tl"]),
+    }
+    submitted = fields | {name: shown for name, (_, shown) in sections.items()}
+    submitted["order"] = {name: [i for _, i, _ in kept] for name, (kept, _) in sections.items()}
+    return edit, submitted
+
+
+def _with_verdicts(submitted: dict[str, Any], refused: dict[str, Any] | None) -> dict[str, Any]:
+    """The form as sent, each kept item with the evidence found for it and the gate's reasons."""
+    if not refused:
+        return submitted
+    for name, key in SECTIONS:
+        lines = refused.get(key) or []
+        for position, i in enumerate(submitted["order"][name]):
+            if position < len(lines) and i < len(submitted[name]):
+                item, line = submitted[name][i], lines[position]
+                item["evidence"], item["reasons"] = _evidence(line), _reasons(line)
+                if name == "diff":
+                    for side, done in zip(item["sides"], line.get("sides", [])):
+                        side["evidence"] = _evidence(done)
+    return submitted | {"headline_reasons": _reasons(refused.get("headline_source") or {}),
+                        "dek_reasons": _reasons(refused.get("dek_source") or {})}
 
 
 @router.post("/review/{story_id:int}/edit")
 async def edit(request: Request, web: Web, user: Writer, story_id: int) -> Response:
-    """Save an edited headline, dek and Quick Take as a new version (the gate checks it)."""
+    """Save the edited brief (every part) as a new version; the gate checks it."""
     form = await request.form()
-    fields = {key: " ".join(str(form.get(key, "")).split()) for key in ("headline", "dek", "override")}
-    bullets = _bullets_of(form)
-    submitted = fields | {"bullets": bullets + [{"text": "", "citations": ""}]}
-    return await run_in_threadpool(_save_edit, request, web, user, story_id, fields, bullets, submitted)
+    try:
+        base_version = int(str(form.get("base_version") or 0)) or None
+        fields, submitted = _read_edit(form)
+    except (FormProblem, ValueError) as exc:
+        return _edit_page(request, web, story_id, status=422, flash=f"The edit form could not be read: {exc}",
+                          flash_kind="error")
+    return await run_in_threadpool(_save_edit, request, web, user, story_id, fields, submitted, base_version)
 
 
-def _save_edit(request: Request, web: WebState, user: dict, story_id: int, fields: dict, bullets: list, submitted: dict) -> Response:
-    parsed = [{"text": b["text"], "citations": [c.strip() for c in b["citations"].split(",") if c.strip()]} for b in bullets]
+def _save_edit(request: Request, web: WebState, user: dict, story_id: int, fields: dict, submitted: dict,
+               base_version: int | None) -> Response:
     try:
         with web.editing() as newsroom:
-            newsroom.edit(user, story_id, headline=fields["headline"], dek=fields["dek"], bullets=parsed,
-                          override=fields["override"] or None)
+            newsroom.edit(user, story_id, headline=fields["headline"], dek=fields["dek"], bullets=fields["bullets"],
+                          parts=fields["parts"], override=fields["override"] or None, base_version=base_version)
     except GateRefused as refused:
         message = "The edit did not pass the gate. Fix the lines below, or give a reason to override the gate."
-        return _edit_page(request, web, story_id, status=422, form=submitted, flash=message,
-                          flash_kind="error", flash_reasons=refused.reasons)
+        return _edit_page(request, web, story_id, status=422, form=_with_verdicts(submitted, refused.content),
+                          flash=message, flash_kind="error", flash_reasons=refused.reasons)
     except NewsroomError as exc:
         return _edit_page(request, web, story_id, status=409, form=submitted, flash=str(exc), flash_kind="error")
     return RedirectResponse(f"/review/{story_id}?done=save", status_code=303)

@@ -1,7 +1,8 @@
 """Reader pages: the front page, a story, an article with its evidence, search, an entity.
 
 Readers see what editors published: an article's page is public once a story citing it
-is published; before that only a logged-in editor (reviewing the draft) can open it.
+is published; before that only a logged-in editor (reviewing the draft) can open it. A
+logged-in editor also sees a story's unpublished draft on its story page, marked as a preview.
 """
 
 from __future__ import annotations
@@ -30,8 +31,20 @@ def home(request: Request, web: Web, page: Annotated[int, Query(ge=1, le=1000)] 
 
 
 @router.get("/stories/{story_id:int}", response_class=HTMLResponse)
-def story(request: Request, web: Web, story_id: int) -> HTMLResponse:
+def story(request: Request, web: Web, story_id: int,
+          preview: Annotated[int | None, Query(ge=1, description="a version to preview (editors only)")] = None) -> HTMLResponse:
+    """The published brief. A logged-in editor sees the newest version instead when nothing is published,
+    or the version ``preview`` names, as readers would, under a "Draft preview — not published" banner."""
     published = web.newsroom.published(story_id)
+    if session_of(request) is not None and (published is None or preview is not None):
+        shown = web.newsroom.preview(story_id, preview)
+        if shown is not None and shown["preview"]:
+            view = StoryView(shown["content"])
+            revised = web.store.revised_articles([a["id"] for a in view.articles])
+            return pages(request).page(request, "story.html", {"story": shown, "view": view, "content": view.content,
+                                                               "revised": revised})
+        if shown is None and preview is not None:
+            raise HTTPException(404, f"Story {story_id} has no version {preview}.")
     if published is None:
         raise HTTPException(404, f"There is no published story {story_id}.")
     key = ("story", story_id, published["version"])
