@@ -305,3 +305,21 @@ def test_a_preview_of_a_newer_version_beside_the_published_one_is_for_editors_on
     review = page(client.get(f"/review/{desk.story_id}").text)
     link = select(review, "a.preview-link")[0].get("href")
     assert urlsplit(link).path == f"/stories/{desk.story_id}" and parse_qs(urlsplit(link).query) == {"preview": [str(version)]}
+
+
+def test_a_timeline_entry_is_edited_keeping_its_date_and_a_changed_number_is_refused(client, desk):
+    body = latest(desk)["content"]["body_sentences"]
+    dated = next(s for s in body if "October 7, 2023" in s["text"])
+    new_version(desk, timeline=[{"when": "7 Oct 2023", "date": "2023-10-07"} | dated])
+    login(client)
+    fields = edit_form(client, desk)
+    shorter = dated["text"].replace("The current series of discussions commenced", "The talks began")
+    assert shorter != dated["text"] and "2023" in shorter
+    refused = save(client, desk, fields, tl_0_text=shorter.replace("2023", "2024"))
+    assert refused.status_code == 422 and "number '2024'" in text(select(page(refused.text), "div#tl-0")[0])
+    assert save(client, desk, fields, tl_0_text=shorter).status_code == 303
+    (entry,) = latest(desk)["content"]["timeline"]
+    assert (entry["text"], entry["date"], entry["when"]) == (shorter, "2023-10-07", "7 Oct 2023")
+    assert entry["gate"]["passed"] and entry["citations"] == dated["citations"]
+    story = page(client.get(f"/stories/{desk.story_id}").text)
+    assert text(select(story, "section.timeline li")[0]).startswith(f"2023-10-07 {shorter}")
