@@ -102,8 +102,16 @@ def test_precision_counts_judged_differences_and_found_plants(tmp_path):
     judged = read_judgements(path)
     rows = [Difference("1:a", 1, "original", "quantity", "", []), Difference("2:b", 2, "original", "quantity", "", []),
             Difference("3:c", 3, "original", "quantity", "", [])]
-    assert precision(rows, 2, judged) == {"judged": 2, "judged_real": 1, "precision": 0.75}
+    assert precision(rows, 2, judged) == {"judged": 2, "judged_real": 1, "judged_plants": 0, "precision": 0.75}
     assert precision(rows, 2, {})["precision"] is None
+    # a found plant judged false as reported (a wrong topic or side) no longer counts as real
+    path.write_text('{"key": "1:a", "verdict": "real", "why": "two counts of one toll"}\n'
+                    '{"key": "2:b", "verdict": "false", "why": "different things"}\n'
+                    '{"key": "9:p", "verdict": "false", "why": "the plant set against another figure"}\n'
+                    '{"key": "8:q", "verdict": "real", "why": "the plant against the original"}\n')
+    judged = read_judgements(path)
+    assert precision(rows, ["9:p", "8:q", "7:r"], judged) == {
+        "judged": 4, "judged_real": 2, "judged_plants": 2, "precision": 0.6}
     assert read_judgements(tmp_path / "absent.jsonl") == {}
     path.write_text('{"key": "1:a", "verdict": "maybe"}\n')
     with pytest.raises(ValueError, match="judgements.jsonl:1"):

@@ -183,7 +183,45 @@ LIBRARY = [
     },
 ]
 
-STORIES = {"storm": STORM, "fleet": FLEET, "council": COUNCIL, "library": LIBRARY}
+# a ferry aground: two outlets tell the same two pairs of events the other way round (one with
+# "after", one with a cleft "it was only after … that …", one with "had already … when"); a third
+# agrees with the first; what will happen "after" something has no order yet to dispute
+FERRY = [
+    {
+        "id": "ferry-a", "source": "Skerrow Times", "published": "2031-05-06T08:00:00+00:00",
+        "title": "Ferry runs aground off Carnholm Point",
+        "text": (
+            "The island ferry Maid of Skerrow ran aground off Carnholm Point on Monday evening with 140 passengers on board. "
+            "Captain Ewan Dowrie sent a distress call after the ferry's engine failed in heavy swell. "
+            "The passengers were moved to lifeboats shortly before the hull began taking on water. "
+            "Coastguard helicopters from Ardmore lifted four people to hospital with minor injuries. "
+            "The ferry will be towed to Skerrow harbour after the tide turns on Tuesday."
+        ),
+    },
+    {
+        "id": "ferry-b", "source": "West Isles Radio", "published": "2031-05-06T09:10:00+00:00",
+        "title": "Questions over timing as Skerrow ferry grounds",
+        "text": (
+            "Crew members of the stricken Carnholm vessel are questioning the official account of Monday's grounding. "
+            "It was only after Captain Ewan Dowrie had sent a distress call that the ferry's engine failed, two deckhands told the station. "
+            "Passengers said the hull had already begun taking on water when they were moved to the lifeboats. "
+            "A woman travelling with her grandchildren said the lights went out and nobody explained what was happening. "
+            "The operator, Isles Line, has promised an independent inquiry and refunds for every ticket."
+        ),
+    },
+    {
+        "id": "ferry-c", "source": "Carnholm Courier", "published": "2031-05-06T10:30:00+00:00",
+        "title": "Maid of Skerrow passengers rescued after grounding",
+        "text": (
+            "Volunteers at the Carnholm lifeboat station worked through the night to bring everyone ashore from the grounded island ferry. "
+            "The ferry's engine failed before Captain Ewan Dowrie sent a distress call, the operator said in a statement. "
+            "Four passengers needed hospital treatment in Ardmore, none of them seriously hurt. "
+            "Fishermen in the harbour said the rocks off the point have claimed several boats over the years."
+        ),
+    },
+]
+
+STORIES = {"storm": STORM, "fleet": FLEET, "council": COUNCIL, "library": LIBRARY, "ferry": FERRY}
 
 
 # -- running the command line once for the module -------------------------------------------
@@ -305,7 +343,7 @@ def test_each_invented_story_is_one_story_with_its_independent_origins(desk):
     assert len(listed) == len(STORIES)
     counts = {name: (listed[s["id"]]["articles"], listed[s["id"]]["origins"]) for name, s in desk.stories.items()}
     # the syndicated copy (fleet-d) is one origin with the report it copies
-    assert counts == {"storm": (3, 3), "fleet": (4, 3), "council": (3, 3), "library": (3, 3)}
+    assert counts == {"storm": (3, 3), "fleet": (4, 3), "council": (3, 3), "library": (3, 3), "ferry": (3, 3)}
     fleet = {a["id"]: a for a in desk.stories["fleet"]["articles"]}
     assert fleet["fleet-d"]["origin"] == fleet["fleet-c"]["origin"] == "fleet-c"
     assert fleet["fleet-d"]["level"] == "exact"
@@ -524,6 +562,30 @@ def test_before_the_council_vote_and_after_the_vote_is_a_sequence_conflict(desk)
     assert len(sequences) == 1, story["conflicts"]
     sides = {v["value"]: v["articles"] for v in sequences[0]["values"]}
     assert sides == {"before": ["library-a"], "after": ["library-b"]}
+
+
+def test_sentences_that_tell_two_events_the_other_way_round_are_a_sequence_conflict(desk):
+    story = desk.stories["ferry"]
+    sequences = conflicts_of(story, "sequence")
+    sides = {}
+    for conflict in sequences:
+        split = tuple(sorted(tuple(v["articles"]) for v in conflict["values"]))
+        sides[split] = conflict
+    # the engine and the distress call: ferry-a and ferry-c against ferry-b
+    engine = sides.get((("ferry-a", "ferry-c"), ("ferry-b",)))
+    assert engine is not None, [c["topic"] for c in sequences]
+    assert "distress call" in engine["topic"] and "engine failed" in engine["topic"]
+    # the water and the lifeboats: ferry-a against ferry-b
+    water = sides.get((("ferry-a",), ("ferry-b",)))
+    assert water is not None, [c["topic"] for c in sequences]
+    assert "water" in water["topic"] and "lifeboats" in water["topic"]
+    assert len(sequences) == 2, [c["topic"] for c in sequences]  # the tow "after the tide turns" is no dispute
+    for conflict in (engine, water):
+        for value in conflict["values"]:
+            for evidence in value["evidence"] + value["context"]:
+                assert_verbatim(desk, evidence)
+    cues = {e["text"] for v in water["values"] for e in v["evidence"]}
+    assert "had already begun taking on water when" in cues
 
 
 # -- consensus and single source -------------------------------------------------------------

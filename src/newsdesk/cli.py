@@ -811,7 +811,7 @@ def eval_conflicts(
     table.add_column("measure")
     table.add_column("value")
     for key in ("eligible", "planted", "found", "recall", "other_differences", "other_differences_per_100_stories",
-                "judged", "judged_real", "precision", "seconds"):
+                "judged", "judged_real", "judged_plants", "precision", "seconds"):
         table.add_row(key, str(result[key]))
     out.print(table)
 

@@ -73,6 +73,8 @@ class PlantOutcome:
     partner_sentence: str
     overlap: float
     found: bool
+    key: str | None = None  # the found conflict's key, for a hand judgement of it as reported
+    reported: dict[str, Any] | None = None  # the found conflict as reported (topic and sides)
     extracted: list[dict[str, Any]] = field(default_factory=list)  # the facts stage's reading of the planted number
     nearest: list[dict[str, Any]] = field(default_factory=list)  # when missed: what was reported with that article
 
@@ -162,12 +164,22 @@ def read_judgements(path: Path | None) -> dict[str, dict[str, Any]]:
     return out
 
 
-def precision(rows: list[Difference], found: int, judgements: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """``judged``/``judged_real`` over the judged differences; precision counts each found plant as real."""
+def precision(rows: list[Difference], found: int | list[str | None], judgements: dict[str, dict[str, Any]]
+              ) -> dict[str, Any]:
+    """Precision over every reported difference: the other differences that are judged, and the found plants.
+
+    ``found`` is the found plants' keys (or their number). A found plant counts as real
+    unless a hand judgement of it as reported says otherwise (a plant can be found with a
+    topic or side that is wrong). ``judged``/``judged_real`` count every judged row, plants
+    included; ``judged_plants`` the plants among them."""
+    keys = [None] * found if isinstance(found, int) else list(found)
     judged = [judgements[r.key] for r in rows if r.key in judgements]
-    real = sum(j["verdict"] == "real" for j in judged)
-    return {"judged": len(judged), "judged_real": real,
-            "precision": round((real + found) / (len(judged) + found), 3) if judged else None}
+    plants = [judgements[k] for k in keys if k in judgements]
+    real = sum(j["verdict"] == "real" for j in judged + plants)
+    total = len(judged) + len(keys)
+    plant_real = real + len(keys) - len(plants)
+    return {"judged": len(judged) + len(plants), "judged_real": real, "judged_plants": len(plants),
+            "precision": round(plant_real / total, 3) if judged or plants else None}
 
 
 # -- running ---------------------------------------------------------------------------------------------
@@ -274,9 +286,9 @@ def evaluate_conflicts(
         "other_differences": len(rows),
         "other_differences_per_100_stories": round(100 * len(rows) / len(stories), 1),
         "judgements": str(judgements) if judged else None,
-        **precision(rows, found, judged),
+        **precision(rows, [o.key for o in outcomes if o.found], judged),
         "seconds": round(time.perf_counter() - started, 1),
-        "plants": [asdict(o) for o in outcomes],
+        "plants": [asdict(o) | ({"judgement": judged[o.key]} if o.key in judged else {}) for o in outcomes],
         "differences": [asdict(r) | ({"judgement": judged[r.key]} if r.key in judged else {}) for r in rows],
     }
 
@@ -314,8 +326,11 @@ def _planted_run(index: int, story: StoryGroup, ids: list[str], texts: dict[str,
     rows += extra
     quantities = [q for q in planted_facts[article].quantities if q.start < plant.start + len(plant.planted)
                   and plant.start < q.end]
+    reported = differences(index, "planted", {"conflicts": [hit]})[0] if hit is not None else None
     outcome = PlantOutcome(index, article, partner, plant.original, plant.planted, plant.sentence,
                            plant.partner_sentence, plant.overlap, hit is not None,
+                           reported.key if reported else None,
+                           {"topic": reported.topic, "sides": reported.sides} if reported else None,
                            [{"text": q.text, "kind": q.kind, "what": q.what} for q in quantities])
     if hit is None:
         for name in ("conflicts", "developments"):

@@ -49,10 +49,11 @@ import numpy as np
 from .common import components, words
 from .entities import link
 from .figures import (
-    agree, baseline, comparable, figure_range, figure_topic, future, is_vague, modality, place, ratio, same_kind,
-    same_thing_named,
+    DATELINE, agree, baseline, comparable, figure_range, figure_topic, future, is_vague, modality, place, ratio,
+    same_kind, same_thing_named,
 )
 from .model import ArticleFacts, Quantity, Statement, TimeExpr
+from .order import Event, already_orders, is_cleft, phrase_order, swapped
 from .quote_variants import quote_variants
 
 # nouns that name the story's main event when a time phrase refers to "the meeting"
@@ -101,6 +102,7 @@ class Params:
     max_ratio: float = 4.5  # figures further apart than this factor count different things
     same_statement: float = 0.8  # cosine: statements nearly the same (ordinals and vague amounts need it)
     same_words: float = 0.7  # statements this alike tell one fact whatever noun each figure is said to count
+    clear_order: float = 0.2  # two ordered events pair up crossed when that pairing is this much more alike
 
 
 @dataclass
@@ -814,14 +816,19 @@ class Reconciler:
         }
         return not named or bool(named & top)
 
-    def _ordered_items(self) -> list[tuple[Item, TimeExpr, str]]:
-        """(statement, order phrase, anchor) for every statement an order phrase governs."""
+    def _ordered_items(self, cleft: bool | None = None) -> list[tuple[Item, TimeExpr, str]]:
+        """(statement, order phrase, anchor) for every statement an order phrase governs.
+
+        ``cleft`` keeps only the phrases that are (True) or are not (False) the focus of a
+        cleft ("it was only after X that Y"), whose event is inside the phrase."""
         out = []
         for aid in sorted(self.facts):
             f = self.facts[aid]
             by_head = {st.head_start: st for st in f.statements}
             for t in f.times:
                 if t.kind != "order" or t.relation not in {"before", "after"} or t.head_start is None:
+                    continue
+                if cleft is not None and self._cleft(aid, t) != cleft:
                     continue
                 anchor = "MAIN" if self._main_event(t, aid) else (t.reference or "")
                 governed = []
@@ -844,6 +851,18 @@ class Reconciler:
                     if item is not None:
                         out.append((item, t, anchor))
         return out
+
+    def _participants(self, article: str, event: Event) -> tuple[str, ...]:
+        """The linked names an event's words mention, in their order."""
+        names = [
+            self.entity_of[(article, m.start)].name for m in sorted(self.facts[article].mentions, key=lambda m: m.start)
+            if event.start <= m.start and m.end <= event.end and (article, m.start) in self.entity_of
+        ]
+        return tuple(dict.fromkeys(names))
+
+    def _cleft(self, article: str, t: TimeExpr) -> bool:
+        sentence = self.facts[article].sentences[t.sentence]
+        return is_cleft(self.texts[article][sentence.start:t.start])
 
     def _same_anchor(self, a: tuple[Item, TimeExpr, str], b: tuple[Item, TimeExpr, str]) -> bool:
         if a[2] == "MAIN" or b[2] == "MAIN":
@@ -876,7 +895,7 @@ class Reconciler:
         conflicting pairs that share a statement are one topic. Rewrites can
         disagree with their source, so sides are articles, not origins.
         """
-        ordered = self._ordered_items()
+        ordered = self._ordered_items(cleft=False)
         anchors = [x[2] for x in ordered if x[2] != "MAIN" and x[2] not in self._anchor_vectors]
         if anchors:  # one embedding call for every anchor the pairs below compare
             anchors = list(dict.fromkeys(anchors))
@@ -896,7 +915,56 @@ class Reconciler:
                     continue
                 if sim >= self.params.same_claim or (ea & eb and sim >= self.params.same_topic):
                     opposed.append((i, j))
-        return [self._sequence_conflict([ordered[k] for k in topic]) for topic in components(len(ordered), opposed)]
+        found = [self._sequence_conflict([ordered[k] for k in topic]) for topic in components(len(ordered), opposed)]
+        known = {st for c in found for st in c["statements"]}
+        return found + self._swapped_orders(self._ordered_items(), known)
+
+    def _swapped_orders(self, ordered: list[tuple[Item, TimeExpr, str]], known: set[tuple[str, int]]):
+        """Sentences that tell one claim with its two events the other way round (see :mod:`.order`)."""
+        orders = []
+        for item, t, _ in ordered:
+            if t.reference is None or t.reference_start is None or t.reference_end is None:
+                continue
+            st = item.statement
+            event = Event(_event_text(st, [t]), st.start, st.end)
+            reference = Event(t.reference, t.reference_start, t.reference_end)
+            order = phrase_order(item.article, st.sentence, event, t.relation, reference,
+                                 Event(t.text, t.start, t.end), self._cleft(item.article, t))
+            if order is not None:
+                orders.append(order)
+        for aid in sorted(self.facts):
+            orders += already_orders(self.facts[aid])
+        orders = list(dict.fromkeys(orders))
+        sentences = {(o.article, o.sentence): self.facts[o.article].sentences[o.sentence].text for o in orders}
+        out = []
+        for group in swapped(orders, sentences, self.embed, same_claim=self.params.same_claim,
+                             clear_margin=self.params.clear_order, comparable=self._contemporary,
+                             participants=self._participants):
+            statements = []
+            for order, _ in group:
+                holder = self._item_of(order.article, order.cue.start)
+                if holder is not None:
+                    statements.append((order.article, holder.statement.start))
+            if set(statements) & known:
+                continue  # already told as a conflict about one reference event
+            head = group[0][0]
+            values = []
+            for relation, same_way in (("before", True), ("after", False)):
+                side = [o for o, way in group if way == same_way]
+                sentence = lambda o: self.facts[o.article].sentences[o.sentence]  # noqa: E731
+                values.append({
+                    "value": relation,
+                    "articles": sorted({o.article for o in side}),
+                    "evidence": [self._evidence(o.article, o.cue.start, o.cue.end) for o in side],
+                    "context": [self._evidence(o.article, sentence(o).start, sentence(o).end) for o in side],
+                })
+            out.append({
+                "topic": f"whether “{_clause(head.earlier.text)}” came before or after “{_clause(head.later.text)}”",
+                "kind": "sequence",
+                "statements": statements,
+                "values": values,
+            })
+        return out
 
     def _sequence_conflict(self, entries: list[tuple[Item, TimeExpr, str]]) -> dict[str, Any]:
         rep = self._representative([item for item, _, _ in entries])
@@ -944,6 +1012,13 @@ class Reconciler:
         return {key: value for key, value in conflict.items() if key != "statements"}
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _clause(text: str) -> str:
+    """An event's words as a topic shows them: no dateline, no trailing punctuation."""
+    dateline = DATELINE.match(text)
+    words_ = (text[dateline.end():] if dateline else text).strip(" ,;:.–—-").split()
+    return " ".join(words_[:12]) + (" …" if len(words_) > 12 else "")
 
 
 def _event_text(st: Statement, phrases: list[TimeExpr]) -> str:

@@ -475,7 +475,7 @@ def _phrase(view: TokenView, token: Token) -> tuple[int, int]:
 def _clause_reference(view: TokenView, verb: Token, after_marker: int) -> tuple[tuple[int, int], int]:
     """(reference bounds, clause end) of a subordinate clause: its subject when the verb only begins/ends it."""
     clause = _trimmed(view, after_marker, min(verb.right_edge.i + 1, view.sentence_end(verb.i)))
-    if verb.lemma_ in ASPECT_VERBS and _child(verb, ("dobj",)) is None:
+    if verb.lemma_ in ASPECT_VERBS and _child(verb, ("dobj", "xcomp")) is None:  # "began taking on water" is an event
         for child in verb.children:
             if child.dep_ in ("nsubj", "nsubjpass") and child.pos_ in ("NOUN", "PROPN") and child.i >= after_marker:
                 return _phrase(view, child), clause[1]
