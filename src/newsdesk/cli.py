@@ -865,6 +865,35 @@ def eval_summaries(
     out.print(table)
 
 
+@eval_app.command("style")
+def eval_style(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Multi-outlet stories: NeuS .source, ECB+ JSONL or Multi-News CSV.", exists=True, dir_okay=False)],
+    fmt: Annotated[str, typer.Option("--format", help="neus (one story per line), ecbplus (documents grouped by event) or multinews (a cluster per row).")],
+    limit: Annotated[Optional[int], typer.Option("--limit", help="Only the first N stories.", min=1)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (every story's Quick Take and body included).")] = False,
+) -> None:
+    """Write each story's Quick Take and body and measure how they read: bullet length, openings, quotes, datelines in bodies."""
+    from newsdesk.eval.style import evaluate_style
+
+    def run() -> dict:
+        with _progress("Writing briefs") as (on_total, on_step):
+            return evaluate_style(file, fmt, _desk(ctx).settings, limit=limit, on_total=on_total, on_step=on_step)
+
+    result = _evaluate(as_json, run)
+    if result is None:
+        return
+    table = Table(title=f"{file}: {result['stories']} stories ({fmt}), {result['bullets']} bullets", title_justify="left")
+    table.add_column("measure")
+    table.add_column("value")
+    for key in ("bullet_words_median", "bullet_words_p90", "opening_dateline", "opening_connective", "opening_pronoun",
+                "opening_dateline_share", "opening_connective_or_pronoun_share", "unbalanced_quotes",
+                "unattributed_quotes", "unattributed_quotes_share", "body_sentences", "datelines_inside_bodies",
+                "gate_pass_rate", "seconds"):
+        table.add_row(key, str(result[key]))
+    out.print(table)
+
+
 @app.command()
 def failures(
     ctx: typer.Context,
