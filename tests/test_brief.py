@@ -81,10 +81,11 @@ def test_the_quick_take_covers_the_story_agreed_facts_first_then_one_outlet_fact
             assert "000" in origins and "002" in origins, b  # two independent origins each
 
 
-def test_the_ten_hostages_fact_is_labelled_as_reported_by_one_outlet(seeds_brief):
+def test_the_ten_hostages_fact_is_one_report_that_two_outlets_carried(seeds_brief):
+    # 004 retells 002: one origin, two outlets; the label counts the outlets, not the reports
     bullets = seeds_brief[0]["content"]["quick_take"]
     (hostages,) = [b for b in bullets if "ten living hostages" in b["text"]]
-    assert hostages["status"] == "single-source" and hostages["label"] == "reported by one outlet"
+    assert hostages["status"] == "single-source" and hostages["label"] == "one report, carried by 2 outlets"
     assert _short(hostages["citations"]) == ["002", "004"]
 
 
@@ -135,7 +136,7 @@ def test_quotes_keep_their_speaker_and_every_wording(seeds_brief):
 def test_markdown_shows_the_brief_with_numbered_sources(seeds_brief):
     text = markdown(seeds_brief[0]["content"])
     assert text.startswith("# ") and "## Quick Take" in text and "## Where sources differ" in text
-    assert "*(reported by one outlet)*" in text and "[1]" in text and "## Sources" in text
+    assert "*(one report, carried by 2 outlets)*" in text and "[1]" in text and "## Sources" in text
 
 
 # ------------------------------------------------------------------ versions

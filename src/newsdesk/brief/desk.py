@@ -24,7 +24,7 @@ from .model import Source, Verdict
 from .versions import snapshot, whats_new
 from .writer import Draft, ExtractiveWriter, Material, WriterParams
 
-WRITER_VERSION = "extractive-2"  # 2: superseded statements out, latest state first, corrections
+WRITER_VERSION = "extractive-3"  # 2: superseded statements out, latest state first, corrections; 3: compressed bullets, one-article body
 
 
 @dataclass

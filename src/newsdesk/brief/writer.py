@@ -48,12 +48,14 @@ import numpy as np
 
 from ..facts.model import ArticleFacts
 from ..facts.reconcile import CREDIT
+from .compress import compress, reads_alone, standalone
 from .gate import Gate, numbers_in
 from .model import Evidence, Line, Source
 
 HEADLINE_CHARS = 90
 DEVELOPING_HOURS = 24  # a story whose reports span more is developing: its latest day tells its state
 SINGLE_LABEL = "reported by one outlet"
+CARRIED_LABEL = "one report, carried by {n} outlets"
 PRONOUN_START = re.compile(r"^(he|she|they|it|this|that|these|those|his|her|their|its|we|i)\b", re.IGNORECASE)
 LEADING_PHRASE = re.compile(
     r"^(?:(?:in|amid|amidst|despite|as|with|after|following|before|prior to|earlier|later|meanwhile|however|"
@@ -78,12 +80,14 @@ class WriterParams:
     balance: float = 0.9  # relevance factor per sentence already taken from the same origin
     min_gain: float = -1.0  # stop when the best remaining sentence scores below this (it mostly repeats)
     duplicate: float = 0.85  # cosine above which a sentence repeats a chosen one and is skipped
+    retold: float = 0.62  # cosine from which another report's lead retells the body's opening one (MSRP paraphrase threshold)
     body_words: int = 200  # the brief's body: whole sentences up to about this many words
     min_words: int = 6
     max_words: int = 70
     bullets: int = 5
     consensus_bullets: int = 4
-    bullet_max_words: int = 45
+    bullet_max_words: int = 45  # timeline entries
+    quick_take_max_words: int = 40  # a compressed bullet longer than this waits for the body
     quotes: int = 4
     timeline: int = 8
 
@@ -257,22 +261,55 @@ class ExtractiveWriter:
         return [cands[k] for k in chosen]
 
     def body(self, material: Material, cands: list[Candidate], words: int | None = None) -> list[Line]:
-        """Body sentences (whole source sentences) in reading order, each cited to its article.
+        """The body: one short article. It opens with the lead of the most central report (in a developing
+        story, of its latest reports), then the chosen sentences (maximal marginal relevance) in the order
+        of the reports (by publication time where known) and of their place in them, each cited to its
+        article.
 
-        Sentences that carry a figure or an order of events sources dispute are left to
-        "where sources differ", which gives every side."""
+        A sentence that only makes sense in its own article is left out (an opening pronoun or "There
+        was", a quotation without its speaker or with unpaired marks: :func:`.compress.standalone`), and
+        so is another report's lead that retells the opening one (cosine at least ``retold``); datelines
+        and opening connectives are cut. Sentences that carry a figure or an order of events sources
+        dispute are left to "where sources differ", which gives every side."""
         budget = words or self.params.body_words
         disputed = _disputed_figures(material.reconciled) | _disputed_spans(material.reconciled)
         if disputed:
             cands = [c for c in cands if not any(a == c.article and c.start <= x < c.end for a, x in disputed)]
-        picked = self.select(cands, budget)
+        kept = {id(c): standalone(c.text) for c in cands}
+        cands = [c for c in cands if kept[id(c)] is not None]
+        if not cands:
+            return []
+        latest = latest_reports(material)
+        leads = [c for c in cands if c.rank == 0 and (not latest or c.article in latest)] or cands
+        leads = sorted(leads, key=lambda c: -c.centrality)
+        first = next((c for c in leads if reads_alone(kept[id(c)][1])), leads[0])
+        rest = [c for c in cands if c is not first
+                and not (c.rank == 0 and float(c.vector @ first.vector) >= self.params.retold)]
+        picked = [first]
+        for _ in range(4):  # choose; leave out what needs its own article's context; choose again
+            picked = [first] + self.select(rest, budget - first.words) if budget > first.words else [first]
+            alone = [c for c in picked[1:] if reads_alone(kept[id(c)][1])]
+            if len(alone) == len(picked) - 1:
+                break
+            refused = {id(c) for c in picked[1:]} - {id(c) for c in alone}
+            rest = [c for c in rest if id(c) not in refused]
+            picked = [first] + alone
         # keep whole sentences: drop the last one if it overshoots the budget by more than half of it
         while len(picked) > 1 and sum(c.words for c in picked) - budget > picked[-1].words / 2:
             picked.pop()
         order = {aid: k for k, aid in enumerate(material.sources)}
-        first = picked[:1]
-        rest = sorted(picked[1:], key=lambda c: (c.rank, order.get(c.article, 0)))
-        return [self.sentence_line(c) for c in first + rest]
+        when = {aid: s.published for aid, s in material.sources.items()}
+        timed = all(when.get(c.article) is not None for c in picked)
+
+        def place(c: Candidate):
+            return (when[c.article] if timed else 0, c.rank, order.get(c.article, 0))
+
+        out = []
+        for c in [first] + sorted(picked[1:], key=place):
+            skip, text = kept[id(c)]
+            start = c.start + skip
+            out.append(Line(text, [c.article], [Evidence(c.article, start, c.end, c.text[skip:])]))
+        return out
 
     @staticmethod
     def sentence_line(c: Candidate) -> Line:
@@ -422,8 +459,14 @@ class ExtractiveWriter:
                         best = (run, a, b)
             if best is None or best[0][0] < 4:
                 continue
-            (_, (a0, a1), (b0, b1)), a, b = best
+            (n, (a0, a1), (b0, b1)), a, b = best
             ea, eb = a["evidence"][0], b["evidence"][0]
+            # a quotation comes whole: the shared words open one wording, with a capital (not a fragment
+            # woven into a sentence), and run to the end of it or of its first clause (a comma, a stop)
+            if not _whole_clause(ea["text"], a0, a1) and _whole_clause(eb["text"], b0, b1):
+                (a0, a1), (b0, b1), ea, eb = (b0, b1), (a0, a1), eb, ea
+            if not _whole_clause(ea["text"], a0, a1):
+                continue
             words = ea["text"][a0:a1]
             evidence = [
                 Evidence(ea["article"], ea["start"] + a0, ea["start"] + a1, words),
@@ -462,23 +505,25 @@ class ExtractiveWriter:
 
     def _bullet(self, material: Material, own: Candidate, others: dict[str, set[int]], consensus: bool,
                 disputed: set[tuple[str, int]]) -> Line | None:
-        """A bullet told in ``own``'s words, citing the sentences of other articles that tell its claims."""
-        if PRONOUN_START.match(own.text) or own.words > self.params.bullet_max_words:
-            return None
+        """A bullet told in ``own``'s words, compressed to stand alone (:mod:`.compress`), citing the
+        sentences of other articles that tell its claims. Its own evidence runs from the first word it
+        keeps to the last."""
         facts = material.facts[own.article]
-        start, text = _trim_lead(own.text, facts, own.start)
-        end = own.end
+        body = material.sources[own.article].text
+        cuts = []
         for t in facts.times:
-            if (own.article, t.start) not in disputed or not (start <= t.start < end):
+            if (own.article, t.start) not in disputed or not (own.start <= t.start < own.end):
                 continue
             # a disputed order phrase ("before the talks began") is cut when it ends the sentence
-            tail = material.sources[own.article].text[t.end:end].strip()
-            head = material.sources[own.article].text[start:t.start].rstrip(" ,;")
-            if tail in {".", ""} and len(head.split()) >= 6:
-                end, text = start + len(head), head + "."
-            else:
+            if body[t.end:own.end].strip() not in {".", ""}:
                 return None
-        evidence = [Evidence(own.article, start, end, material.sources[own.article].text[start:end])]
+            cuts.append((t.start - own.start, own.end - own.start - (1 if body[own.end - 1] == "." else 0)))
+        short = compress(own.text, min_words=self.params.min_words, speakers=_speakers(facts, own), cuts=cuts)
+        if short is None or len(short.text.split()) > self.params.quick_take_max_words:
+            return None
+        start, end = own.start + short.start, own.start + short.end
+        evidence = [Evidence(own.article, start, end, body[start:end])]
+        text = short.text
         figures = {(v, k) for _, v, k in numbers_in(text)}
         for article, indices in others.items():
             sentences = material.facts[article].sentences
@@ -489,8 +534,8 @@ class ExtractiveWriter:
                 sent = sentences[i]
                 evidence.append(Evidence(article, sent.start, sent.end, sent.text))
         citations = list(dict.fromkeys(e.article for e in evidence))
-        label = None if consensus else SINGLE_LABEL
-        return Line(_capitalise(text), citations, evidence, consensus=consensus, label=label)
+        label = None if consensus else single_label(material.sources, own.article)
+        return Line(text, citations, evidence, consensus=consensus, label=label)
 
     def _passes(self, line: Line) -> bool:
         """Whether ``line`` passes the gate; a line failing only for some citations is kept without them
@@ -506,7 +551,7 @@ class ExtractiveWriter:
         line.citations = [a for a in line.citations if a not in bad]
         line.evidence = [e for e in line.evidence if e.article not in bad]
         if line.consensus and len({self.gate.sources[a].origin for a in line.citations}) < 2:
-            line.consensus, line.label = False, SINGLE_LABEL
+            line.consensus, line.label = False, single_label(self.gate.sources, own)
         return self.gate.check(line).passed
 
     # -------------------------------------------------------------- differences, quotes, timeline
@@ -605,6 +650,21 @@ def _claim_locator(reconciled: dict[str, Any]) -> dict[tuple[str, int], tuple]:
     return out
 
 
+def single_label(sources: dict[str, Source], article: str) -> str:
+    """The label of a fact one origin tells: "reported by one outlet", or, when several outlets carried
+    that one report (copies, rewrites, syndication: one origin), "one report, carried by N outlets"."""
+    origin = sources[article].origin
+    outlets = {(s.source or s.id).strip().lower() for s in sources.values() if s.origin == origin}
+    return CARRIED_LABEL.format(n=len(outlets)) if len(outlets) > 1 else SINGLE_LABEL
+
+
+def _speakers(facts: ArticleFacts, c: Candidate) -> list[tuple[int, int]]:
+    """Offsets, in the candidate sentence, of the named speakers its quotations have in it."""
+    return [(q.speaker_start - c.start, q.speaker_end - c.start) for q in facts.quotes
+            if c.start <= q.start < c.end and q.named_in_sentence and q.speaker_start is not None
+            and q.speaker_end is not None and c.start <= q.speaker_start and q.speaker_end <= c.end]
+
+
 def latest_reports(material: Material) -> set[str]:
     """In a developing story (reports spread over more than :data:`DEVELOPING_HOURS`), the articles of
     its latest day: those within that many hours of the newest report. Empty for a story told at once,
@@ -677,6 +737,12 @@ def _common_run(a: str, b: str) -> tuple[int, tuple[int, int], tuple[int, int]] 
         return None
     i, j, n = match.a, match.b, match.size
     return n, (wa[i][0], wa[i + n - 1][1]), (wb[j][0], wb[j + n - 1][1])
+
+
+def _whole_clause(quote: str, start: int, end: int) -> bool:
+    """Whether ``quote[start:end]`` opens the quotation with a capital and ends it or its first clause."""
+    head = quote[:start].strip(" “”\"‘’'")
+    return not head and quote[start:start + 1].isupper() and (quote[end:].strip(" “”\"‘’'")[:1] in {"", ",", ".", ";", "!", "?", ":"})
 
 
 def _trim_lead(text: str, facts: ArticleFacts, start: int) -> tuple[int, str]:
