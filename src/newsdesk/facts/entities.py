@@ -14,9 +14,19 @@ Roles are read from the noun phrase around a person's name, as written:
   "US special envoy for the Middle East, Steve Witkoff" — the phrase headed by a
   common noun, without its determiner and without the name itself.
 
+What is not a name is left out: time zones ("GMT", "EST": :data:`TIME_ZONES`), words with no
+capital ("grey", "west coast"), and a common word capitalised because it opens a sentence or a
+heading ("Lorry drivers queued …": the article writes it in lower case elsewhere, or the tagger calls it
+a common noun). What a name is comes from the tagger, corrected by the text: a title or a role before
+a name the tagger called an organisation makes it a person's ("regional organiser Kasia Lindqvist",
+"Spokesperson Yusuf Brennard"), and a last word that names a kind of place or organisation decides
+those ("Marlow Lane", "Greaves Fibre": :data:`PLACE_WORDS`, :data:`ORGANISATION_WORDS`).
+
 Linking (:func:`link`) joins the mentions of a story into entities: a person
 mentioned by surname ("Netanyahu") joins the one full name that ends with it
 ("Benjamin Netanyahu"); a short form that fits several full names stays apart.
+An organisation's short form ("Northway") joins the one longer organisation name
+that starts with it ("Northway Lines"), unless it is also written as a place.
 Other names join on their normalised form (case, "the", dots: "U.S." = "US") and a
 small table of country aliases.
 """
@@ -67,6 +77,62 @@ TITLES = {
     "ambassador", "commissioner", "deputy", "general", "captain", "inspector", "officer", "professor",
     "mr", "mrs", "ms", "dr", "sir", "lord", "lady", "rep", "sen", "gov", "prime", "vice",
 }
+
+
+# time zones are not organisations: a class of abbreviations, matched as written
+TIME_ZONES = {
+    "gmt", "utc", "bst", "ist", "cet", "cest", "eet", "eest", "wet", "west", "msk", "est", "edt", "cst", "cdt",
+    "mst", "mdt", "pst", "pdt", "akst", "akdt", "hst", "ast", "adt", "nst", "ndt", "jst", "kst", "hkt", "sgt",
+    "aest", "aedt", "acst", "acdt", "awst", "nzst", "nzdt", "pht", "wib", "sast", "cat", "eat", "wat",
+}
+# last words that make a name an organisation's or a place's, whatever the tagger said
+ORGANISATION_WORDS = {
+    "ltd", "limited", "inc", "corp", "corporation", "company", "co", "plc", "llc", "group", "holdings", "capital",
+    "partners", "bank", "council", "authority", "ministry", "department", "agency", "service", "services",
+    "police", "party", "union", "association", "federation", "trust", "club", "society", "institute",
+    "university", "college", "school", "hospital", "committee", "commission", "board", "office", "news", "times",
+    "herald", "post", "wire", "ledger", "radio", "tv", "television", "ferries", "lines", "airlines", "airways",
+    "logistics", "buses", "rail", "railways", "motors", "energy", "fibre", "fiber", "mills", "foods", "media",
+    "press", "network", "alliance", "independents", "fc", "rovers", "united", "foundation", "coalition",
+    "organisation", "organization", "army", "navy", "forces", "court", "senate", "parliament", "assembly",
+}
+PLACE_WORDS = {
+    "road", "street", "lane", "way", "avenue", "boulevard", "drive", "park", "bridge", "quay", "square",
+    "island", "islands", "river", "valley", "pier", "harbour", "harbor", "estate", "hill", "heights", "green",
+    "market", "station", "airport", "port", "bay", "lake", "mountain", "county", "province", "district",
+}
+LOWER_WORD = re.compile(r"\b[a-z][a-z’'-]+\b")
+
+
+def _kind_by_words(name: str, label: str) -> str:
+    """The label a name's last word gives it ("Marlow Lane": a place; "Greaves Fibre": an organisation)."""
+    words = re.findall(r"[\w’'.]+", name)
+    if len(words) < 2:
+        return label
+    last = words[-1].lower().rstrip(".")
+    if last in PLACE_WORDS and label != "organisation":
+        return "place"
+    if last in ORGANISATION_WORDS:
+        return "organisation"
+    if last in PLACE_WORDS:
+        return "place"
+    return label
+
+
+def _common_noun(doc, start: int, end: int) -> bool:
+    """A one-word "name" that is a common word written with a capital because it opens a sentence or a
+    heading ("Lorry drivers queued …", "Hauliers said …"): the article writes it in lower case elsewhere,
+    or the tagger calls it a common noun."""
+    if end - start != 1:
+        return False
+    token = doc[start]
+    initial = token.is_sent_start or start == 0 or doc[start - 1].text in {"\n", "\"", "“", "‘", "(", ":"} \
+        or "\n" in doc[start - 1].whitespace_ or "\n" in doc[start - 1].text
+    if not initial:
+        return False
+    if token.tag_ in {"NN", "NNS"} or not token.text[:1].isupper():
+        return True
+    return token.lower_ in {w.lower() for w in LOWER_WORD.findall(doc.text)}
 
 
 def _trim_entity(ent) -> tuple[int, int] | None:
@@ -169,8 +235,21 @@ def extract_mentions(doc, sentences: list[Sentence]) -> list[Mention]:
             continue
         start, end = bounds
         span = doc[start:end]
-        if not any(ch.isalpha() for ch in span.text):
+        if not any(ch.isupper() for ch in span.text) or span.text.lower() in TIME_ZONES:
+            continue  # a common word ("grey", "west coast") or a time zone ("GMT")
+        if _common_noun(doc, start, end):
             continue
+        if label != "person" and ent.label_ == "ORG":
+            # a name the tagger called an organisation but written with a title ("Spokesperson Yusuf
+            # Brennard") or a role before it ("regional organiser Kasia Lindqvist") is a person's
+            titled = end - start > 1 and doc[start].lower_.rstrip(".") in TITLES
+            if titled:
+                start += 1
+                span = doc[start:end]
+            if titled or (end - start > 1 and _role_before(doc, start, end)
+                          and _kind_by_words(span.text, label) == label):
+                label = "person"
+        label = _kind_by_words(span.text, label)
         role = None
         if label == "person":
             role = _role_apposition(doc, start, end) or _role_before(doc, start, end)
@@ -225,10 +304,12 @@ def _person_key(name: str) -> tuple[str, ...]:
 
 def link(mentions_by_article: dict[str, list[Mention]]) -> tuple[list[Entity], dict[tuple[str, int], Entity]]:
     """Entities of a story, most mentioned first, and the entity of each (article, mention start)."""
+    mentions_by_article = {aid: [m for m in mentions if normalise_name(m.text) not in TIME_ZONES]
+                           for aid, mentions in mentions_by_article.items()}
     labels: dict[str, Counter] = defaultdict(Counter)
     for mentions in mentions_by_article.values():
         for m in mentions:
-            labels[normalise_name(m.text)][m.label] += 1
+            labels[normalise_name(m.text)][_kind_by_words(m.text, m.label)] += 1
     label_of = {name: counts.most_common(1)[0][0] for name, counts in labels.items()}
     surnames = {name for name, label in label_of.items() if label == "person" and len(_person_key(name)) == 1}
     for name, counts in labels.items():
@@ -247,6 +328,24 @@ def link(mentions_by_article: dict[str, list[Mention]]) -> tuple[list[Entity], d
         else:
             longer = [f for f in full if f != name and _person_key(f)[-len(words):] == words]
             canonical[name] = max(longer, key=len) if len(longer) == 1 else name
+    # an organisation's short form ("Northway") joins the one longer name that starts with it ("Northway Lines")
+    organisations = [name for name, label in label_of.items() if label == "organisation"]
+    for name in organisations:
+        if labels[name]["place"]:
+            continue  # "Brenmoor" the city is not "Brenmoor City Council"
+        words = _person_key(name)
+        longer = [o for o in organisations if o != name and _person_key(o)[:len(words)] == words]
+        if len(longer) == 1:
+            canonical[name] = longer[0]
+    # a lone word the tagger did not call a person ("Lindqvist said") that ends one person's full name,
+    # and names no organisation of the story, is that person
+    for name, label in label_of.items():
+        words = _person_key(name)
+        if label == "person" or name in canonical or len(words) != 1 or labels[name]["place"]:
+            continue
+        fits = [f for f in full if _person_key(f)[-1] == words[0]]
+        if len(fits) == 1:
+            canonical[name] = fits[0]
     for name in label_of:
         canonical.setdefault(name, name)
 
