@@ -11,7 +11,7 @@ import pytest
 from conftest import DATA, need
 
 from newsdesk.eval.baseline import DEFAULT_THRESHOLD, tfidf_matrix, tfidf_single_pass
-from newsdesk.eval.datasets import EvalDoc, detect_format, load, to_jsonl_records
+from newsdesk.eval.datasets import EvalDoc, detect_format, detokenise, load, to_jsonl_records
 from newsdesk.eval.metrics import adjusted_rand_index, bcubed
 
 ECBPLUS = DATA / "ecbplus" / "dev.jsonl"
@@ -113,12 +113,20 @@ def test_ari_agrees_with_pair_counting_and_sklearn_on_random_labellings():
 # -- datasets ------------------------------------------------------------------
 
 
+def test_treebank_tokens_read_back_as_running_text():
+    tokenised = ("Mara Lind , 41 , said `` the fund raised 20 , 000 euros ( 3 . 5 % ) '' ; "
+                 "the club 's chair did n't comment .\n\" We will appeal , '' he said .")
+    assert detokenise(tokenised) == (
+        "Mara Lind, 41, said “the fund raised 20,000 euros (3.5%)”; the club's chair didn't comment.\n"
+        "“We will appeal,” he said.")
+
+
 def test_ecbplus_loads_772_docs_in_66_events_in_file_order():
     docs = load(need(ECBPLUS), "ecbplus")
     assert len(docs) == 772
     assert len({doc.label for doc in docs}) == 66
     assert docs[0].id == "1/1ecb/1" and docs[0].label == "1ecb"
-    assert docs[0].title == "Another day in Hollywood ; another star in rehab ."  # the first line, as it stands
+    assert docs[0].title == "Another day in Hollywood; another star in rehab."  # the first line, detokenised
     assert docs[0].text.startswith("Word comes from People magazine")
     assert all(doc.published is None and doc.source is None and doc.title for doc in docs)
     assert detect_format(ECBPLUS) == "ecbplus"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -584,6 +585,10 @@ def test_sentences_that_tell_two_events_the_other_way_round_are_a_sequence_confl
         for value in conflict["values"]:
             for evidence in value["evidence"] + value["context"]:
                 assert_verbatim(desk, evidence)
+        # the topic quotes the articles' own words (a brief's gate checks every quoted word)
+        contexts = [c["text"] for v in conflict["values"] for c in v["context"]]
+        for quoted in re.findall(r"“([^”]+)”", conflict["topic"]):
+            assert any(quoted.removesuffix(" …") in c for c in contexts), (quoted, contexts)
     cues = {e["text"] for v in water["values"] for e in v["evidence"]}
     assert "had already begun taking on water when" in cues
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -152,10 +153,32 @@ def _split_first_line(text: str) -> tuple[str, str]:
     return first.strip(), rest.strip()
 
 
+# ECB+ text is tokenised the Penn Treebank way ("Reid 's", "20 , 000", `` quoted ''): put it back as a
+# page would show it, so that figures, possessives and quotes read as they do in any article
+_DETOKENISE = [
+    (re.compile(r"(?<=\d) ([,.]) (?=\d{3}\b)"), r"\1"),  # 20 , 000 -> 20,000
+    (re.compile(r"(?<=\d) \. (?=\d)"), "."),  # 3 . 5 -> 3.5
+    (re.compile(r"`` ?"), "“"),
+    (re.compile(r'(^|\s)" (?=\w)', re.MULTILINE), r"\1“"),
+    (re.compile(r" ?''"), "”"),
+    (re.compile(r" (n't|'s|'re|'ve|'ll|'d|'m)\b", re.IGNORECASE), r"\1"),
+    (re.compile(r"(?<=\d) %"), "%"),
+    (re.compile(r" ([,.;:!?)\]])"), r"\1"),
+    (re.compile(r"([(\[$]) "), r"\1"),
+]
+
+
+def detokenise(text: str) -> str:
+    """Penn Treebank tokens joined back into running text, line by line."""
+    for pattern, replacement in _DETOKENISE:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def _load_ecbplus(path: Path) -> list[EvalDoc]:
     docs = []
     for _, record in json_lines(path, ("doc_id", "event", "text"), "ecbplus"):
-        title, text = _split_first_line(record["text"])
+        title, text = _split_first_line(detokenise(record["text"]))
         url = None
         if title.startswith("http"):  # ECB+ kept the page's URL as its first line, tokenised
             url = title.replace(" ", "")

@@ -43,9 +43,14 @@ MIN_WORDS = 3  # an event told in fewer words ("the count", "lunch", "8 a.m.") i
 
 @dataclass(frozen=True)
 class Event:
-    text: str
+    text: str  # as compared: may carry the subject the clause inherits ("The mayor" + "spoke after the vote")
     start: int
     end: int
+    shown: str | None = None  # the article's own words, when ``text`` is not
+
+    @property
+    def words(self) -> str:
+        return self.shown if self.shown is not None else self.text
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,8 @@ def phrase_order(article: str, sentence: int, event: Event, relation: str, refer
         k = event.text.index(cue.text)
         if k == 0 or not ATTRIBUTION.fullmatch(event.text[k + len(cue.text):]):
             return None
-        event = Event(event.text[:k].rstrip(" ,"), event.start, event.start + len(event.text[:k].rstrip(" ,")))
+        shown = event.words[:event.words.index(cue.text)] if cue.text in event.words else event.words
+        event = Event(event.text[:k].rstrip(" ,"), event.start, event.end, shown.rstrip(" ,"))
     if SPAN.match(reference.text):
         return None  # a time or a stretch of time, not an event
     if UNREAL.search(event.text) or UNREAL.search(reference.text):

@@ -926,7 +926,7 @@ class Reconciler:
             if t.reference is None or t.reference_start is None or t.reference_end is None:
                 continue
             st = item.statement
-            event = Event(_event_text(st, [t]), st.start, st.end)
+            event = Event(_event_text(st, [t]), st.start, st.end, _event_words(st, [t]))
             reference = Event(t.reference, t.reference_start, t.reference_end)
             order = phrase_order(item.article, st.sentence, event, t.relation, reference,
                                  Event(t.text, t.start, t.end), self._cleft(item.article, t))
@@ -959,7 +959,7 @@ class Reconciler:
                     "context": [self._evidence(o.article, sentence(o).start, sentence(o).end) for o in side],
                 })
             out.append({
-                "topic": f"whether “{_clause(head.earlier.text)}” came before or after “{_clause(head.later.text)}”",
+                "topic": f"whether “{_clause(head.earlier.words)}” came before or after “{_clause(head.later.words)}”",
                 "kind": "sequence",
                 "statements": statements,
                 "values": values,
@@ -989,7 +989,7 @@ class Reconciler:
                 }
             )
         return {
-            "topic": f"whether “{_event_text(rep.statement, [t for item, t, _ in entries if item is rep])}” "
+            "topic": f"whether “{_event_words(rep.statement, [t for item, t, _ in entries if item is rep])}” "
                      f"came before or after {reference}",
             "kind": "sequence",
             "statements": [(item.article, item.statement.start) for item, _, _ in entries],
@@ -1021,8 +1021,9 @@ def _clause(text: str) -> str:
     return " ".join(words_[:12]) + (" …" if len(words_) > 12 else "")
 
 
-def _event_text(st: Statement, phrases: list[TimeExpr]) -> str:
-    """A statement without the order phrase that places it ("Following the meeting, X met Y" → "X met Y")."""
+def _event_words(st: Statement, phrases: list[TimeExpr]) -> str:
+    """A statement's own words without the order phrase that places it ("Following the meeting, X met Y" →
+    "X met Y"); the whole statement when the phrase sits in its middle."""
     text, start = st.text, st.start
     for t in phrases:
         if st.start <= t.start and t.end <= st.end:
@@ -1031,8 +1032,13 @@ def _event_text(st: Statement, phrases: list[TimeExpr]) -> str:
                 continue  # in the middle: cutting it would join words the article does not join
             rest = (text[:a] if a > 0 else text[b:]).strip(" ,;")
             if len(rest.split()) >= 3:
-                return _embed_text(Statement(rest, st.start, st.end, st.sentence, st.subject))
-    return _embed_text(st)
+                return rest
+    return text
+
+
+def _event_text(st: Statement, phrases: list[TimeExpr]) -> str:
+    """:func:`_event_words` with the subject the statement inherits, as it is compared."""
+    return _embed_text(Statement(_event_words(st, phrases), st.start, st.end, st.sentence, st.subject))
 
 
 def _finite(value: float) -> float | None:
