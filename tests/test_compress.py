@@ -120,3 +120,15 @@ def test_a_long_sentence_loses_its_trailing_clause_unless_it_holds_a_figure():
     kept = compress("The harbour board and the dockers’ union met behind closed doors at the town hall on Monday "
                     "evening, marking their third meeting in as many days over the closure of the old quay.")
     assert "third meeting" in kept.text
+
+
+def test_a_fragment_without_a_main_verb_is_refused():
+    assert compress("Ilsa Marren, 41, with a reputation as the toughest negotiator on the quay at Dunmore.") is None
+
+
+def test_a_straight_quote_mark_without_its_pair_is_refused():
+    for close in ("”", '"'):
+        sentence = f"“The board will pay in full and on time,{close} Ilsa Marren said on the quay."
+        at = sentence.index("Ilsa Marren")
+        kept = compress(sentence, speakers=[(at, at + len("Ilsa Marren"))])
+        assert (kept is not None) == (close == "”")

@@ -22,6 +22,7 @@ ordinal: figures are what a bullet is for). The sentence is refused (None) when 
 * its subject is a pronoun with no antecedent in it ("He said …", "They …", "It was …"), it opens with
   "There was/were …", or ends on a pronoun's attribution ("…, he said."): the claim is someone's, and the
   bullet would not say whose;
+* it is a fragment: its main word is not a verb;
 * what is left is under ``min_words`` words.
 
 The parse is spaCy's (:func:`newsdesk.facts.nlp.load_pipeline`, the facts stage's pipeline), run on the
@@ -85,6 +86,8 @@ def _parse(text: str):
 
 def quote_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each double-quoted stretch, marks included; None when the marks do not pair up."""
+    if text.count('"') % 2:
+        return None  # a straight mark without its pair (or closing a curly one)
     out, open_at = [], None
     for i, ch in enumerate(text):
         if ch == "“" or (ch == '"' and open_at is None):
@@ -263,9 +266,7 @@ def compress(text: str, *, min_words: int = 6, speakers: list[tuple[int, int]] |
             pos += length + 1  # the one space _join put between pieces (or none, before punctuation)
         return len(text)
 
-    if _subject_is_pronoun(doc):
-        return None
-    if _pronoun_attribution(doc):
+    if _subject_is_pronoun(doc) or _pronoun_attribution(doc) or not _has_main_verb(doc):
         return None
     inner = []
     body_quotes = quote_spans(body_text) or []
@@ -307,6 +308,12 @@ def _mapping_ok(text: str, joined: str, spans) -> bool:
         piece = text[a:b]
         rebuilt += piece if not rebuilt or piece[0] in ",.;:!?”’)" else " " + piece
     return rebuilt == joined and all(text[a] not in ",.;:!?”’)" for a, _ in spans[1:])
+
+
+def _has_main_verb(doc) -> bool:
+    """Whether the sentence is a clause, not a fragment ("Reid, 33, with a reputation as …")."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    return root is not None and root.pos_ in {"VERB", "AUX"}
 
 
 def _pronoun_attribution(doc) -> bool:
