@@ -99,3 +99,26 @@ def test_planted_conflicts_are_found_and_other_differences_stay_few(name, embedd
         assert result["other_differences_per_100_stories"] <= floor["other_per_100_max"], brief
     if "precision_min" in floor:
         assert result["precision"] is not None and result["precision"] >= floor["precision_min"], brief
+
+
+STYLE_FLOORS = json.loads((Path(__file__).parent / "eval_floors.json").read_text()).get("style", {})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(STYLE_FLOORS))
+def test_quick_takes_and_bodies_read_like_a_desks_own_summary(name, embedder, tmp_path):
+    """Short bullets that stand alone (no dateline, connective or pronoun opening, quotes whole and
+    attributed) and bodies with no dateline after their first sentence, every line through the gate."""
+    from newsdesk.eval.style import evaluate_style
+
+    floor = STYLE_FLOORS[name]
+    path = need(DATA / floor["path"])
+    result = evaluate_style(path, floor["format"], load_settings(env={}, db=str(tmp_path / "unused.db")),
+                            embedder=embedder, limit=floor.get("limit"))
+    brief = {k: v for k, v in result.items() if k != "briefs"}
+    assert result["stories"] == floor["stories"] and result["bullets"] >= floor["bullets_min"], brief
+    for key, bound in floor.items():
+        if key.endswith("_max"):
+            assert result[key[:-4]] <= bound, (key, brief)
+        elif key.endswith("_min") and key != "bullets_min":
+            assert result[key[:-4]] >= bound, (key, brief)
