@@ -136,12 +136,9 @@ def _clause_cuts(doc, quotes) -> list[tuple[int, int]]:
     text = doc.text
     cuts = []
     for t in doc:
-        if t.dep_ == "appos" and t.pos_ == "NOUN" and t.head.pos_ in {"PROPN", "NOUN"} and t.i > t.head.i \
-                and not any(x.pos_ == "PROPN" for x in t.subtree if x.i >= t.i):
-            pass
-        elif t.dep_ == "relcl" and t.left_edge.lower_ in {"which", "who", "whose"}:
-            pass
-        else:
+        describes = (t.dep_ == "appos" and t.pos_ == "NOUN" and t.head.pos_ in {"PROPN", "NOUN"} and t.i > t.head.i
+                     and not any(x.pos_ == "PROPN" for x in t.subtree if x.i >= t.i))
+        if not (describes or (t.dep_ == "relcl" and t.left_edge.lower_ in {"which", "who", "whose"})):
             continue
         left, right = t.left_edge.i, t.right_edge.i
         if left == 0 or doc[left - 1].text != ",":
@@ -252,7 +249,6 @@ def compress(text: str, *, min_words: int = 6, speakers: list[tuple[int, int]] |
             if p.start() > 0 and not _overlaps(p.span(), quotes) and not numbers_in(p.group()):
                 cuts.append(p.span())
     body_text, spans = _join(text, cuts)
-    offsets = [a for a, _ in spans]  # where each kept piece starts, to map the parse back
 
     doc = _parse(body_text)
 

@@ -459,7 +459,7 @@ class ExtractiveWriter:
                         best = (run, a, b)
             if best is None or best[0][0] < 4:
                 continue
-            (n, (a0, a1), (b0, b1)), a, b = best
+            (_, (a0, a1), (b0, b1)), a, b = best
             ea, eb = a["evidence"][0], b["evidence"][0]
             # a quotation comes whole: the shared words open one wording, with a capital (not a fragment
             # woven into a sentence), and run to the end of it or of its first clause (a comma, a stop)
