@@ -36,7 +36,7 @@ from .brief.gate import summary
 from .brief.llm_writer import evidence_for
 from .brief.model import Evidence, Line, Verdict
 from .brief.versions import whats_new
-from .brief.writer import HEADLINE_CHARS, SINGLE_LABEL, Material
+from .brief.writer import HEADLINE_CHARS, Material, cited_label
 from .facts import FACTS_VERSION
 from .facts.entities import normalise_name as entity_key
 from .facts.entities import link
@@ -430,7 +430,7 @@ def _bullet_line(material: Material, gate, prior: dict | None, bullet: dict) -> 
     cites = bullet["citations"]
     evidence = [e for a in cites if a in material.sources for e in evidence_for(material, a, bullet["text"], gate.embed)]
     consensus = len({material.sources[a].origin for a in cites if a in material.sources}) >= 2
-    return Line(bullet["text"], cites, evidence, consensus=consensus, label=None if consensus else SINGLE_LABEL)
+    return Line(bullet["text"], cites, evidence, consensus=consensus, label=None if consensus else cited_label(material.sources, cites))
 
 
 def _title_line(text: str, prior: dict | None, cited: list[str], context: list[Evidence]) -> Line:

@@ -23,7 +23,7 @@ from typing import Any
 
 from .llm_writer import evidence_for
 from .model import Evidence, Line
-from .writer import SINGLE_LABEL, Material
+from .writer import Material, cited_label
 
 
 class EditError(ValueError):
@@ -127,7 +127,7 @@ def prose_line(material: Material, embed: Callable, prior: dict[str, Any] | None
     line = Line(edit.text, list(edit.citations), evidence)
     if labelled:
         line.consensus = len({material.sources[a].origin for a in edit.citations if a in material.sources}) >= 2
-        line.label = None if line.consensus else SINGLE_LABEL
+        line.label = None if line.consensus else cited_label(material.sources, list(edit.citations))
     return line
 
 

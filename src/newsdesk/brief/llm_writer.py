@@ -18,7 +18,7 @@ from ..settings import Settings
 from .gate import Gate, summary
 from .llm import LLMConfig, LLMError, request_draft
 from .model import Evidence, Line
-from .writer import SINGLE_LABEL, Draft, Material
+from .writer import Draft, Material, cited_label
 
 MAX_CLAIMS = 40
 EVIDENCE_PER_CITATION = 2
@@ -74,7 +74,7 @@ def llm_draft(settings: Settings, material: Material, extractive: Draft, gate: G
         evidence = [e for a in dict.fromkeys(b.citations) if a in material.sources
                     for e in evidence_for(material, a, b.text, embed)]
         bullets.append(Line(b.text, list(dict.fromkeys(b.citations)), evidence, consensus=b.consensus,
-                            label=None if b.consensus else SINGLE_LABEL))
+                            label=None if b.consensus else cited_label(material.sources, b.citations)))
     cited = list(dict.fromkeys(a for line in bullets for a in line.citations if a in material.sources))
     context = [Evidence(a, 0, len(material.sources[a].title), material.sources[a].title, "title") for a in cited
                if material.sources[a].title]

@@ -525,7 +525,9 @@ class ExtractiveWriter:
         evidence = [Evidence(own.article, start, end, body[start:end])]
         text = short.text
         figures = {(v, k) for _, v, k in numbers_in(text)}
-        for article, indices in others.items():
+        order = {aid: k for k, aid in enumerate(material.sources)}  # cite in the sources' order, run after run
+        for article in sorted(others, key=lambda aid: (order.get(aid, len(order)), aid)):
+            indices = others[article]
             sentences = material.facts[article].sentences
             # the sentences that give the bullet's figures first: they are what lets two origins vouch for them
             def gives(i: int) -> int:
@@ -656,6 +658,12 @@ def single_label(sources: dict[str, Source], article: str) -> str:
     origin = sources[article].origin
     outlets = {(s.source or s.id).strip().lower() for s in sources.values() if s.origin == origin}
     return CARRIED_LABEL.format(n=len(outlets)) if len(outlets) > 1 else SINGLE_LABEL
+
+
+def cited_label(sources: dict[str, Source], citations: list[str]) -> str:
+    """:func:`single_label` of a line that cites one origin's articles (the plain label when none is known)."""
+    known = [a for a in citations if a in sources]
+    return single_label(sources, known[0]) if known else SINGLE_LABEL
 
 
 def _speakers(facts: ArticleFacts, c: Candidate) -> list[tuple[int, int]]:
