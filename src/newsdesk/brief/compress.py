@@ -334,8 +334,8 @@ def _quotes_attributed(text: str, spans, quotes: list[tuple[int, int]], speakers
 def standalone(text: str) -> tuple[int, str] | None:
     """A whole sentence as a body sentence: without an opening dateline or connective (returns where
     what is kept starts, and its text, first letter capitalised), or None when it only makes sense in its
-    own article: it opens with a pronoun or "There was", its quote marks do not pair up, or it holds a
-    quotation (three words or more) with no speech verb outside the quote marks."""
+    own article: it opens with a pronoun or "There was", its quote marks do not pair up, or it is mostly a
+    quotation (three words or more) with no speech verb outside the quote marks, or a pronoun speaker."""
     start = 0
     m = DATELINE.match(text)
     if m:
@@ -350,8 +350,9 @@ def standalone(text: str) -> tuple[int, str] | None:
         return None  # (a quotation that opens with "I" is the speaker's, named after it)
     if _quoted_words(rest, quotes) >= 3:
         outside = "".join(ch for k, ch in enumerate(rest) if not any(a <= k < b for a, b in quotes))
-        if not SPEECH.search(outside) or PRONOUN_SPEAKER.search(outside):
-            return None
+        spoken = len(rest.split()) - len(outside.split()) >= len(outside.split())  # mostly someone's words
+        if PRONOUN_SPEAKER.search(outside) or (spoken and not SPEECH.search(outside)):
+            return None  # a quotation whose speaker the article named before; words quoted in passing are kept
     if len(rest.split()) < 4:
         return None
     return start, rest[:1].upper() + rest[1:]

@@ -286,14 +286,21 @@ class ExtractiveWriter:
         rest = [c for c in cands if c is not first
                 and not (c.rank == 0 and float(c.vector @ first.vector) >= self.params.retold)]
         picked = [first]
-        for _ in range(4):  # choose; leave out what needs its own article's context; choose again
+        alone_cache: dict[int, bool] = {}  # reading a sentence alone takes a parse: once per sentence
+
+        def alone(c: Candidate) -> bool:
+            if id(c) not in alone_cache:
+                alone_cache[id(c)] = reads_alone(kept[id(c)][1])
+            return alone_cache[id(c)]
+
+        for _ in range(12):  # choose; leave out what needs its own article's context; choose again to fill
             picked = [first] + self.select(rest, budget - first.words) if budget > first.words else [first]
-            alone = [c for c in picked[1:] if reads_alone(kept[id(c)][1])]
-            if len(alone) == len(picked) - 1:
+            standing = [c for c in picked[1:] if alone(c)]
+            if len(standing) == len(picked) - 1:
                 break
-            refused = {id(c) for c in picked[1:]} - {id(c) for c in alone}
+            refused = {id(c) for c in picked[1:]} - {id(c) for c in standing}
             rest = [c for c in rest if id(c) not in refused]
-            picked = [first] + alone
+            picked = [first] + standing
         # keep whole sentences: drop the last one if it overshoots the budget by more than half of it
         while len(picked) > 1 and sum(c.words for c in picked) - budget > picked[-1].words / 2:
             picked.pop()
