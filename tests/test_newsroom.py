@@ -277,7 +277,7 @@ def test_the_entity_page_lists_the_published_story_for_netanyahu(room):
 
 
 def test_a_store_from_before_the_newsroom_migrates_and_its_articles_become_searchable(tmp_path, monkeypatch):
-    import newsdesk.store as store_module
+    import newsdesk.store.base as store_module
     from newsdesk.models import Article
     from newsdesk.store.migrations import MIGRATIONS
 
