@@ -94,11 +94,12 @@ def main_options(
     ctx: typer.Context,
     db: Annotated[Optional[Path], typer.Option("--db", help="SQLite store to use (else NEWSDESK_DB, the settings file, or the user's data directory).", show_default=False)] = None,
     config: Annotated[Optional[Path], typer.Option("--config", help="Settings file (TOML) to read instead of the user's settings.toml.", show_default=False)] = None,
+    dask: Annotated[Optional[str], typer.Option("--dask", metavar="ADDRESS", help="Run per-article work (file extraction, embeddings, dedupe signatures, facts) on the workers of the Dask scheduler at ADDRESS, e.g. tcp://10.0.0.5:8786 (else NEWSDESK_DASK_SCHEDULER or the settings file; none: in this process).", show_default=False)] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:
     """A self-hosted news desk: ingest feeds, pages and files; one trustworthy, cited brief per story."""
     try:
-        settings = load_settings(config, db=str(db) if db else None)
+        settings = load_settings(config, db=str(db) if db else None, dask_scheduler=dask)
     except SettingsError as exc:
         _fail(str(exc), 2)
     desk = Desk(settings)
@@ -670,7 +671,7 @@ def digest(
         with _progress("Clustering") as (on_total, on_step):
             StoryDesk(desk.store, settings, embedder).run(on_total=on_total, on_step=on_step)
         with _progress("Reading facts") as (on_total, on_step):
-            FactsStage(desk.store, processes=settings.facts_processes).run(on_total=on_total, on_step=on_step)
+            FactsStage.for_settings(desk.store, settings).run(on_total=on_total, on_step=on_step)
         _write_briefs(desk, None, force=False, embedder=embedder)
         stories = sorted(desk.store.list_stories(), key=lambda s: (-s["articles"], s["id"]))
         briefs = _current_briefs(desk.store, [s["id"] for s in stories])
@@ -698,7 +699,7 @@ def facts_command(ctx: typer.Context) -> None:
 
     desk = _desk(ctx)
     with _progress("Reading facts") as (on_total, on_step):
-        done = FactsStage(desk.store, processes=desk.settings.facts_processes).run(on_total=on_total, on_step=on_step)
+        done = FactsStage.for_settings(desk.store, desk.settings).run(on_total=on_total, on_step=on_step)
     err.print(f"Read the facts of {done} articles." if done else "Nothing to read: every article has its facts.")
 
 
@@ -908,11 +909,12 @@ def settings_cmd(
 
 
 def main() -> None:
+    from newsdesk.distributed import DaskError
     from newsdesk.embed import EmbedderError
     from newsdesk.facts.nlp import FactsError
 
     try:
         app()
-    except (StoreError, EmbedderError, FactsError) as exc:
+    except (StoreError, EmbedderError, FactsError, DaskError) as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(1)
