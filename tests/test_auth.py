@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -28,7 +29,9 @@ class Clock:
 
 
 def _stored_bytes(db_path) -> bytes:
-    """Everything SQLite has written for the store: the file and its write-ahead log."""
+    """Everything the store holds: SQLite's file and write-ahead log, or a dump of the PostgreSQL database."""
+    if isinstance(db_path, str):
+        return subprocess.run(["pg_dump", "--data-only", db_path], capture_output=True, check=True).stdout
     return b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import pgsupport
 import pytest
 from conftest import SEEDS, need
 
@@ -68,12 +69,16 @@ class Room:
 
 
 @pytest.fixture
-def room(seeds_db, embedder, tmp_path):
+def room(seeds_db, embedder, tmp_path, backend):
     db = tmp_path / "room.db"
     shutil.copy(seeds_db, db)
+    if backend == "postgres":
+        db = pgsupport.copy_of(db, drop_at_exit=False)
     room = Room(db, embedder)
     yield room
     room.store.close()
+    if backend == "postgres":
+        pgsupport.drop(db)
 
 
 # ------------------------------------------------------------------ the review queue

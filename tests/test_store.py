@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from newsdesk.models import Article, Failure
-from newsdesk.store import Store
+from newsdesk.store import Store, integrity_errors
+from newsdesk.store.copy import tables
 from newsdesk.store.migrations import MIGRATIONS
+from newsdesk.store.migrations_postgres import POSTGRES_MIGRATIONS
 
 
 def _article(**kw) -> Article:
@@ -22,10 +22,14 @@ def test_migrations_are_applied_once_and_recorded(db_path):
         assert store.applied_migrations() == [name for name, _ in MIGRATIONS]
     with Store(db_path) as store:  # opening again applies nothing twice
         assert store.applied_migrations() == [name for name, _ in MIGRATIONS]
-        tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert {"feeds", "fetch_attempts", "articles", "ingest_failures", "migrations"} <= tables
+        assert {"feeds", "fetch_attempts", "articles", "ingest_failures", "migrations"} <= set(tables(store))
 
 
+def test_both_backends_have_the_same_named_migrations():
+    assert [name for name, _ in POSTGRES_MIGRATIONS] == [name for name, _ in MIGRATIONS]
+
+
+@pytest.mark.sqlite_only
 def test_store_uses_wal_and_foreign_keys(store):
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -65,7 +69,7 @@ def test_same_url_is_a_repeat_even_with_tracking_parameters(store):
 
 
 def test_a_failed_write_leaves_nothing_behind(store):
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(integrity_errors()):
         with store.transaction() as conn:
             conn.execute("INSERT INTO ingest_failures (input, stage, reason, at) VALUES ('x', 'read', 'r', 'now')")
             conn.execute("INSERT INTO articles (id) VALUES ('broken')")  # NOT NULL columns missing
@@ -93,7 +97,7 @@ def test_a_batch_commits_what_was_written_even_when_it_ends_in_an_error(store):
     with pytest.raises(RuntimeError):
         with store.batch():
             store.add_article(_article())
-            with pytest.raises(sqlite3.IntegrityError):
+            with pytest.raises(integrity_errors()):
                 with store.transaction() as conn:
                     conn.execute("INSERT INTO ingest_failures (input, stage, reason, at) VALUES ('x', 'read', 'r', 'now')")
                     conn.execute("INSERT INTO articles (id) VALUES ('broken')")

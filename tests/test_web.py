@@ -21,8 +21,8 @@ SLASHED = "feeds/example.org/2025/07/a?b=1#c"
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory):
-    desk = published_seeds(tmp_path_factory, "web")
+def desk(tmp_path_factory, backend):
+    desk = published_seeds(tmp_path_factory, "web", backend)
     with desk.store() as store:
         store.add_article(Article(id=SLASHED, title="An article whose id has slashes", text="Plain body text."))
     return desk

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import sqlite3
 import threading
 import time
 from collections import deque
@@ -22,7 +21,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from newsdesk.store import Store
+from newsdesk.store import Store, integrity_errors
 
 ROLES = ("editor", "admin")
 MIN_PASSWORD = 10
@@ -109,7 +108,7 @@ class Accounts:
         self.store.delete_expired_sessions(now)
         try:
             self.store.add_session(_digest(token), user_id, csrf, created=now, expires=now + self.session_length)
-        except sqlite3.IntegrityError:
+        except integrity_errors():
             raise AuthError(f"no user with id {user_id}") from None
         return token, csrf
 

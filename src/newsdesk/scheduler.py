@@ -53,7 +53,7 @@ from typing import Any
 from newsdesk import pipeline
 from newsdesk.models import Failure
 from newsdesk.settings import Settings
-from newsdesk.store import Store, utcnow
+from newsdesk.store import Store, store_target, utcnow
 
 log = logging.getLogger("newsdesk.scheduler")
 
@@ -73,7 +73,8 @@ class LockedStore(Store):
 
     def __init__(self, path: Path | str):
         super().__init__(path)
-        self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if not self.sql.postgres:  # PostgreSQL's writers wait for row locks, not for the file
+            self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -101,7 +102,7 @@ class Scheduler:
     def __init__(self, settings: Settings, store_path: Path | str, *, interval_s: float = 60, embedder=None,
                  isolate: bool = True) -> None:
         self.settings = settings
-        self.store_path = Path(store_path)
+        self.store_path = store_target(store_path)
         self.interval_s = interval_s
         self.isolate = isolate
         self._embedder = embedder

@@ -39,7 +39,7 @@ def _default_db() -> str:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("db", str, None, "Path of the SQLite store (default: newsdesk.db in the user's data directory)."),
+    Setting("db", str, None, "The store: a SQLite file's path, or a PostgreSQL database as postgresql://USER@HOST:PORT/DB (default: newsdesk.db in the user's data directory)."),
     Setting("fetch_timeout", float, 15.0, "Seconds to wait for a host to connect, send or answer before giving up."),
     Setting("fetch_max_bytes", int, 10_000_000, "Largest body accepted from the network, after decompression, in bytes."),
     Setting("fetch_max_redirects", int, 5, "Redirects followed before a fetch fails."),
@@ -183,8 +183,10 @@ class Settings:
             raise AttributeError(name) from None
 
     @property
-    def db_path(self) -> Path:
-        return Path(self.values["db"] or _default_db()).expanduser()
+    def db_path(self) -> Path | str:
+        """The store: a SQLite file's path, or a PostgreSQL URL (a string, kept as written)."""
+        value = str(self.values["db"] or _default_db())
+        return value if value.startswith(("postgresql://", "postgres://")) else Path(value).expanduser()
 
     def replace(self, **changes: Any) -> "Settings":
         values = dict(self.values)

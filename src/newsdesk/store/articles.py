@@ -116,7 +116,7 @@ class ArticlesStore(StoreBase):
             if row:
                 return row["id"], "same canonical URL and text", "repeat"
         row = self.conn.execute(
-            "SELECT id FROM articles WHERE content_hash = ? AND source IS ?", (digest, article.source)
+            "SELECT id FROM articles WHERE content_hash = ? AND source IS NOT DISTINCT FROM ?", (digest, article.source)
         ).fetchone()
         if row:
             return row["id"], "same text from the same source", "repeat"
@@ -124,11 +124,8 @@ class ArticlesStore(StoreBase):
 
     def has_article(self, article_id: str, url: str | None = None) -> bool:
         """Whether an article with this id, or from this URL, is stored."""
-        row = self.conn.execute(
-            "SELECT 1 FROM articles WHERE id = ? OR (? IS NOT NULL AND url = ?)",
-            (article_id, url, normalize_url(url) if url else None),
-        ).fetchone()
-        return row is not None
+        by_url, params = (" OR url = ?", (article_id, normalize_url(url))) if url else ("", (article_id,))
+        return self.conn.execute(f"SELECT 1 FROM articles WHERE id = ?{by_url}", params).fetchone() is not None
 
     def entry_status(self, article: Article, entry_hash: str) -> str:
         """How a feed entry stands against the store: ``new`` (no article with its id or URL),
@@ -137,10 +134,11 @@ class ArticlesStore(StoreBase):
 
         ``entry_hash`` is the :func:`content_hash` of the entry's own text, before any page is
         fetched for it, so an unchanged entry costs no page fetch."""
+        by_url, params = (" OR url = ?", (normalize_url(article.url),)) if article.url else ("", ())
         row = self.conn.execute(
-            """SELECT source, coalesce(entry_hash, content_hash) AS seen FROM articles
-               WHERE id = ? OR (? IS NOT NULL AND url = ?) ORDER BY id = ? DESC, seq LIMIT 1""",
-            (article.id, article.url, normalize_url(article.url) if article.url else None, article.id),
+            f"""SELECT source, coalesce(entry_hash, content_hash) AS seen FROM articles
+               WHERE id = ?{by_url} ORDER BY id = ? DESC, seq LIMIT 1""",
+            (article.id, *params, article.id),
         ).fetchone()
         if row is None:
             return "new"
@@ -284,7 +282,7 @@ class ArticlesStore(StoreBase):
             sql += " WHERE source = ?"
             params.append(source)
         sql += " ORDER BY seq LIMIT ? OFFSET ?"
-        params += [-1 if limit is None else limit, offset]
+        params += [self.sql.unlimited if limit is None else limit, offset]
         return [_article(row) for row in self.conn.execute(sql, params)]
 
     def count_articles(self) -> int:

@@ -2,6 +2,10 @@
 
 Every module of the store (articles, stories, facts, briefs, accounts, search, audit) is a mixin
 composed into :class:`newsdesk.store.Store`; this one holds what they all use.
+
+A store is a SQLite file (a path) or a PostgreSQL database (a ``postgresql://`` URL; see
+:mod:`newsdesk.store.backend`). ``self.conn`` is a ``sqlite3.Connection`` or a
+:class:`~newsdesk.store.backend.PostgresConnection`; ``self.sql`` spells what differs.
 """
 
 from __future__ import annotations
@@ -14,9 +18,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from newsdesk.store.backend import Dialect, PostgresConnection, StoreError, describe, is_postgres
 from newsdesk.store.migrations import MIGRATIONS
+from newsdesk.store.migrations_postgres import POSTGRES_MIGRATIONS
 
 PENDING_BRIEFS_KEY = "scheduler_pending_briefs"  # meta: JSON list of stories whose brief is still to write
+MIGRATION_LOCK = 0x6E6577_0001  # PostgreSQL advisory lock: one process migrates at a time
+
+__all__ = ["PENDING_BRIEFS_KEY", "StoreBase", "StoreError", "utcnow"]
 
 
 def utcnow() -> datetime:
@@ -35,20 +44,31 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-class StoreError(Exception):
-    """The store file cannot be opened or used; the message names the file."""
-
-
-
 class StoreBase:
-    """Connection, transactions and migrations of a newsdesk store in one SQLite file."""
+    """Connection, transactions and migrations of a newsdesk store (a SQLite file or a PostgreSQL database)."""
 
     def __init__(self, path: Path | str):
+        self._savepoints = 0  # depth of nested transactions
+        if is_postgres(path):
+            self.path: Path | str = str(path)
+            self.dialect = "postgres"
+            self.sql = Dialect("postgres")
+            self.conn = PostgresConnection(self.path)
+            try:
+                self._migrate()
+            except StoreError:
+                self.conn.close()
+                raise
+            except Exception as exc:  # noqa: BLE001 - psycopg's errors, without importing it here
+                self.conn.close()
+                raise StoreError(f"cannot open store {describe(self.path)}: {exc}") from None
+            return
         self.path = Path(path)
+        self.dialect = "sqlite"
+        self.sql = Dialect("sqlite")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            self._savepoints = 0  # depth of nested transactions
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
@@ -57,6 +77,11 @@ class StoreBase:
             self._migrate()
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open store {self.path}: {exc}") from None
+
+    @property
+    def name(self) -> str:
+        """The store's name for messages: its path, or its URL without a password."""
+        return describe(self.path)
 
     # -- plumbing ---------------------------------------------------------
 
@@ -80,15 +105,15 @@ class StoreBase:
             try:
                 yield self.conn
             except BaseException:
-                self.conn.execute(f"ROLLBACK TO {name}")
-                self.conn.execute(f"RELEASE {name}")
+                self.conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                self.conn.execute(f"RELEASE SAVEPOINT {name}")
                 raise
             else:
-                self.conn.execute(f"RELEASE {name}")
+                self.conn.execute(f"RELEASE SAVEPOINT {name}")
             finally:
                 self._savepoints -= 1
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute(self.sql.begin)
         try:
             yield self.conn
         except BaseException:
@@ -107,28 +132,41 @@ class StoreBase:
         if self.conn.in_transaction:
             yield
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute(self.sql.begin)
         try:
             yield
         finally:
             if self.conn.in_transaction:  # SQLite may have ended it on a fatal error
                 self.conn.execute("COMMIT")
 
+    def migrations(self) -> list[tuple[str, str]]:
+        """This backend's named migrations, in order (the same names on both)."""
+        return POSTGRES_MIGRATIONS if self.sql.postgres else MIGRATIONS
+
     def _migrate(self) -> None:
         self.conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
         done = {row[0] for row in self.conn.execute("SELECT name FROM migrations")}
-        for name, sql in MIGRATIONS:
+        for name, sql in self.migrations():
             if name in done:
                 continue
             with self.transaction() as conn:
-                for statement in _statements(sql):
-                    conn.execute(statement)
+                if self.sql.postgres:  # another process may be migrating the same database
+                    conn.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
+                    if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
+                        continue
+                    conn.execute(sql)  # PostgreSQL runs a script of several statements at once
+                else:
+                    for statement in _statements(sql):
+                        conn.execute(statement)
                 conn.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, _iso(utcnow())))
 
     def applied_migrations(self) -> list[str]:
         return [row[0] for row in self.conn.execute("SELECT name FROM migrations ORDER BY name")]
 
     def integrity_ok(self) -> bool:
+        """SQLite's integrity check; on PostgreSQL (which checks its pages itself), that the server answers."""
+        if self.sql.postgres:
+            return self.conn.execute("SELECT 1").fetchone()[0] == 1
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
     def meta_value(self, key: str) -> str | None:
@@ -144,12 +182,16 @@ class StoreBase:
                 conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                              (key, value))
 
+    def meta_value_once(self, key: str, value: str) -> str:
+        """The named value, set to ``value`` first when it has none (whoever sets it first wins)."""
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING", (key, value))
+        return self.meta_value(key)  # type: ignore[return-value]
 
     def _newest(self, select: str, column: str, value: Any, limit: int) -> sqlite3.Cursor:
         """The rows of ``select``, newest (highest id) first, only those whose ``column`` is ``value`` unless it is None."""
         where, params = (f" WHERE {column} = ?", [value]) if value is not None else ("", [])
         return self.conn.execute(f"{select}{where} ORDER BY id DESC LIMIT ?", (*params, limit))
-
 
     def _by_model(self, sql: str, model: str, keys: list) -> list[tuple]:
         """Rows of ``sql`` (with ``model = ?`` and ``IN ({marks})``) for every key, 500 keys a query."""
@@ -158,11 +200,11 @@ class StoreBase:
             rows += self.conn.execute(sql.format(marks=",".join("?" * len(chunk))), (model, *chunk)).fetchall()
         return rows
 
-
-    @staticmethod
-    def _mark_brief_pending(conn: sqlite3.Connection, story_id: int) -> None:
-        """Add a story to those whose brief the scheduler is still to write."""
-        row = conn.execute("SELECT value FROM meta WHERE key = ?", (PENDING_BRIEFS_KEY,)).fetchone()
+    def _mark_brief_pending(self, conn: sqlite3.Connection, story_id: int) -> None:
+        """Add a story to those whose brief the scheduler is still to write (in the caller's transaction;
+        on PostgreSQL the row is locked until it commits, so two writers never lose each other's story)."""
+        lock = " FOR UPDATE" if self.sql.postgres else ""
+        row = conn.execute(f"SELECT value FROM meta WHERE key = ?{lock}", (PENDING_BRIEFS_KEY,)).fetchone()
         pending = set(json.loads(row[0])) if row else set()
         pending.add(story_id)
         conn.execute(
@@ -175,15 +217,13 @@ def _json_or_none(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
 
 
-
 def _chunks(items: list, size: int):
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
 
-
 def _statements(sql: str) -> list[str]:
-    """Split a migration into statements (semicolons inside comments and strings are safe)."""
+    """Split a SQLite migration into statements (semicolons inside comments and strings are safe)."""
     statements, buffer = [], ""
     for line in sql.splitlines(keepends=True):
         buffer += line
@@ -193,5 +233,3 @@ def _statements(sql: str) -> list[str]:
     if buffer.strip():
         statements.append(buffer.strip())
     return statements
-
-

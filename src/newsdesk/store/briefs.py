@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from newsdesk.store.audit import AuditEntry
+from newsdesk.store.backend import Dialect
 from newsdesk.store.base import StoreBase, _iso, utcnow
 
 
@@ -107,7 +108,7 @@ class BriefsStore(StoreBase):
     def published_rows(self, *, limit: int = 30, offset: int = 0,
                        story_ids: list[int] | None = None) -> list[dict[str, Any]]:
         """Published briefs in brief (headline, dek, counts), newest published first."""
-        sql = _PUBLISHED_ROW + " WHERE b.status = 'published'"
+        sql = _published_row(self.sql) + " WHERE b.status = 'published'"
         params: list[Any] = []
         if story_ids is not None:
             sql += f" AND b.story_id IN ({','.join('?' * len(story_ids))})"
@@ -128,8 +129,8 @@ class BriefsStore(StoreBase):
         """The newest version of each story when it awaits an editor (draft, needs review, approved):
         gate failures without an override first, then newest first."""
         rows = self.conn.execute(
-            """SELECT b.story_id, b.version, json_extract(b.content, '$.headline') AS headline, b.status,
-                      b.gate_passed, json_extract(b.content, '$.gate.reasons') AS reasons, b.created_at,
+            f"""SELECT b.story_id, b.version, {self.sql.json_text('b.content', 'headline')} AS headline, b.status,
+                      b.gate_passed, {self.sql.json_text('b.content', 'gate', 'reasons')} AS reasons, b.created_at,
                       b.override_reason AS override,
                       (SELECT p.version FROM briefs p WHERE p.story_id = b.story_id AND p.status = 'published')
                         AS published_version, b.changes
@@ -137,7 +138,7 @@ class BriefsStore(StoreBase):
                WHERE b.version = (SELECT max(x.version) FROM briefs x WHERE x.story_id = b.story_id)
                  AND b.status IN ('draft', 'needs_review', 'approved')
                ORDER BY (b.gate_passed = 0 AND b.override_reason IS NULL) DESC, b.created_at DESC, b.story_id DESC
-               LIMIT ?""", (-1 if limit is None else limit,))
+               LIMIT ?""", (self.sql.unlimited if limit is None else limit,))
         return [dict(row) | {"gate_passed": bool(row["gate_passed"]), "reasons": json.loads(row["reasons"] or "[]"),
                              "changes": json.loads(row["changes"]) if row["changes"] else None} for row in rows]
 
@@ -145,10 +146,11 @@ class BriefsStore(StoreBase):
                          reviewed_by: str | None = None) -> None:
         """Change a version's status (approve, reject), recording the reviewer and the audit entry."""
         with self.transaction() as conn:
-            conn.execute(
-                """UPDATE briefs SET status = ?, reviewed_by = coalesce(?, reviewed_by),
-                   reviewed_at = CASE WHEN ? IS NULL THEN reviewed_at ELSE ? END WHERE story_id = ? AND version = ?""",
-                (status, reviewed_by, reviewed_by, _iso(utcnow()), story_id, version))
+            if reviewed_by is None:
+                conn.execute("UPDATE briefs SET status = ? WHERE story_id = ? AND version = ?", (status, story_id, version))
+            else:
+                conn.execute("UPDATE briefs SET status = ?, reviewed_by = ?, reviewed_at = ? WHERE story_id = ? AND version = ?",
+                             (status, reviewed_by, _iso(utcnow()), story_id, version))
             self._audit(conn, audit)
 
     def record_override(self, story_id: int, version: int, reason: str) -> None:
@@ -173,13 +175,7 @@ class BriefsStore(StoreBase):
             if publication.correction:
                 conn.execute("INSERT INTO corrections (story_id, version, at, user_name, note) VALUES (?, ?, ?, ?, ?)",
                              (story_id, version, now, publication.by, publication.correction))
-            self._unindex_story(conn, story_id)
-            conn.execute("INSERT INTO stories_fts (rowid, headline, dek, text) VALUES (?, ?, ?, ?)",
-                         (story_id, *publication.search))
-            conn.executemany(
-                """INSERT OR IGNORE INTO story_entities (story_id, name, label, key, surname, mentions)
-                   VALUES (?, ?, ?, ?, ?, ?)""",
-                [(story_id, *row) for row in publication.entities])
+            self._index_story(conn, story_id, publication.search, publication.entities)
             self._audit(conn, audit)
 
     def unpublish_brief(self, story_id: int, version: int, audit: AuditEntry) -> None:
@@ -192,8 +188,8 @@ class BriefsStore(StoreBase):
 
     def corrections(self, *, limit: int = 50, story_id: int | None = None) -> list[dict[str, Any]]:
         """Public corrections, newest first, with the headline of the version each came with."""
-        sql = """SELECT c.id, c.story_id, c.version, c.at, c.user_name AS user, c.note,
-                        json_extract(b.content, '$.headline') AS headline
+        sql = f"""SELECT c.id, c.story_id, c.version, c.at, c.user_name AS user, c.note,
+                        {self.sql.json_text('b.content', 'headline')} AS headline
                  FROM corrections c LEFT JOIN briefs b ON b.story_id = c.story_id AND b.version = c.version"""
         params: list[Any] = []
         if story_id is not None:
@@ -203,11 +199,12 @@ class BriefsStore(StoreBase):
         return [dict(row) for row in self.conn.execute(sql, (*params, limit))]
 
 
-# a published brief in brief: what the front page and entity pages list
-_PUBLISHED_ROW = """SELECT b.story_id, b.version, json_extract(b.content, '$.headline') AS headline,
-       json_extract(b.content, '$.dek') AS dek, json_array_length(b.content, '$.articles') AS articles,
-       json_extract(b.content, '$.independent_origins') AS origins,
-       json_array_length(b.content, '$.differences') AS differences, b.published_at,
+def _published_row(sql: Dialect) -> str:
+    """A published brief in brief: what the front page and entity pages list."""
+    return f"""SELECT b.story_id, b.version, {sql.json_text('b.content', 'headline')} AS headline,
+       {sql.json_text('b.content', 'dek')} AS dek, {sql.json_length('b.content', 'articles')} AS articles,
+       {sql.json_int('b.content', 'independent_origins')} AS origins,
+       {sql.json_length('b.content', 'differences')} AS differences, b.published_at,
        (SELECT count(*) FROM briefs p WHERE p.story_id = b.story_id AND p.published_at IS NOT NULL) > 1 AS updated
 FROM briefs b"""
 

@@ -32,7 +32,8 @@ class FactsStore(StoreBase):
                 marks = ",".join("?" * len(chunk))
                 conn.execute(f"DELETE FROM statement_vectors WHERE article_id IN ({marks})", chunk)
             conn.executemany(
-                "INSERT OR REPLACE INTO article_facts (article_id, model, facts, created_at) VALUES (?, ?, ?, ?)",
+                """INSERT INTO article_facts (article_id, model, facts, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (article_id)
+                   DO UPDATE SET model = excluded.model, facts = excluded.facts, created_at = excluded.created_at""",
                 [(aid, model, blob, now) for aid, blob in facts.items()],
             )
 
@@ -48,7 +49,8 @@ class FactsStore(StoreBase):
     def save_statement_vectors(self, model: str, vectors: dict[str, tuple[int, bytes]]) -> None:
         with self.transaction() as conn:
             conn.executemany(
-                "INSERT OR REPLACE INTO statement_vectors (article_id, model, rows, vectors) VALUES (?, ?, ?, ?)",
+                """INSERT INTO statement_vectors (article_id, model, rows, vectors) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (article_id, model) DO UPDATE SET rows = excluded.rows, vectors = excluded.vectors""",
                 [(aid, model, n, blob) for aid, (n, blob) in vectors.items()],
             )
 
@@ -60,7 +62,8 @@ class FactsStore(StoreBase):
     def save_text_vectors(self, model: str, vectors: dict[bytes, bytes]) -> None:
         with self.transaction() as conn:  # a gate may run inside a caller's transaction
             conn.executemany(
-                "INSERT OR REPLACE INTO text_vectors (model, digest, vector) VALUES (?, ?, ?)",
+                """INSERT INTO text_vectors (model, digest, vector) VALUES (?, ?, ?)
+                   ON CONFLICT (model, digest) DO UPDATE SET vector = excluded.vector""",
                 [(model, digest, blob) for digest, blob in vectors.items()],
             )
 

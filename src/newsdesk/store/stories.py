@@ -31,7 +31,8 @@ class StoriesStore(StoreBase):
     def save_vectors(self, model: str, vectors: dict[str, bytes]) -> None:
         with self.transaction() as conn:
             conn.executemany(
-                "INSERT OR REPLACE INTO article_vectors (article_id, model, vector) VALUES (?, ?, ?)",
+                """INSERT INTO article_vectors (article_id, model, vector) VALUES (?, ?, ?) ON CONFLICT (article_id)
+                   DO UPDATE SET model = excluded.model, vector = excluded.vector""",
                 [(aid, model, blob) for aid, blob in vectors.items()],
             )
 
@@ -68,12 +69,13 @@ class StoriesStore(StoreBase):
     def add_to_lexicon(self, increments: dict[str, int], documents: int) -> None:
         with self.transaction() as conn:
             conn.executemany(
-                "INSERT INTO lexicon (term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+                "INSERT INTO lexicon (term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = lexicon.df + excluded.df",
                 list(increments.items()),
             )
             conn.execute(
                 """INSERT INTO meta (key, value) VALUES ('lexicon_documents', ?)
-                   ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + CAST(excluded.value AS INTEGER)""",
+                   ON CONFLICT(key) DO UPDATE
+                   SET value = CAST(CAST(meta.value AS INTEGER) + CAST(excluded.value AS INTEGER) AS TEXT)""",
                 (str(documents),),
             )
 
@@ -114,9 +116,9 @@ class StoriesStore(StoreBase):
         """A story's articles in time order (the most recent ``limit`` when given)."""
         rows = self.conn.execute(
             """SELECT * FROM (SELECT a.*, coalesce(a.published, a.fetched) AS t FROM articles a
-                 JOIN story_articles sa ON sa.article_id = a.id WHERE sa.story_id = ? ORDER BY t DESC, a.seq DESC LIMIT ?)
+                 JOIN story_articles sa ON sa.article_id = a.id WHERE sa.story_id = ? ORDER BY t DESC, a.seq DESC LIMIT ?) AS recent
                ORDER BY t, seq""",
-            (story_id, -1 if limit is None else limit),
+            (story_id, self.sql.unlimited if limit is None else limit),
         )
         return [_article(row) for row in rows]
 
@@ -135,20 +137,23 @@ class StoriesStore(StoreBase):
         now = _iso(utcnow())
         with self.transaction() as conn:
             conn.execute(
-                """INSERT OR REPLACE INTO article_origins (article_id, level, of_article, origin, similarity, evidence, minhash)
-                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                """INSERT INTO article_origins (article_id, level, of_article, origin, similarity, evidence, minhash)
+                   VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (article_id) DO UPDATE SET level = excluded.level,
+                   of_article = excluded.of_article, origin = excluded.origin, similarity = excluded.similarity,
+                   evidence = excluded.evidence, minhash = excluded.minhash""",
                 (article.id, origin.level, origin.of_article, origin.origin, origin.similarity, origin.evidence, minhash),
             )
             if story_id is None:
                 cursor = conn.execute(
                     """INSERT INTO stories (created_at, first_seen, last_seen, headline, centroid)
-                       VALUES (?, ?, ?, ?, ?)""",
+                       VALUES (?, ?, ?, ?, ?) RETURNING id""",
                     (now, _iso(when), _iso(when), article.title, centroid),
                 )
-                story_id = int(cursor.lastrowid)
+                story_id = int(cursor.fetchone()[0])
             else:
                 conn.execute(
-                    """UPDATE stories SET first_seen = min(first_seen, ?), last_seen = max(last_seen, ?), centroid = ?
+                    f"""UPDATE stories SET first_seen = {self.sql.least}(first_seen, ?), last_seen = {self.sql.greatest}(last_seen, ?),
+                       centroid = ?
                        WHERE id = ?""",
                     (_iso(when), _iso(when), centroid, story_id),
                 )
@@ -163,9 +168,9 @@ class StoriesStore(StoreBase):
         with self.transaction() as conn:
             conn.execute("UPDATE story_articles SET story_id = ? WHERE story_id = ?", (keep, gone))
             conn.execute(
-                """UPDATE stories SET centroid = ?,
-                     first_seen = min(first_seen, (SELECT first_seen FROM stories WHERE id = ?)),
-                     last_seen = max(last_seen, (SELECT last_seen FROM stories WHERE id = ?)) WHERE id = ?""",
+                f"""UPDATE stories SET centroid = ?,
+                     first_seen = {self.sql.least}(first_seen, (SELECT first_seen FROM stories WHERE id = ?)),
+                     last_seen = {self.sql.greatest}(last_seen, (SELECT last_seen FROM stories WHERE id = ?)) WHERE id = ?""",
                 (centroid, gone, gone, keep),
             )
             conn.execute("UPDATE stories SET merged_into = ? WHERE id = ?", (keep, gone))
@@ -178,7 +183,7 @@ class StoriesStore(StoreBase):
                FROM stories s JOIN story_articles sa ON sa.story_id = s.id
                LEFT JOIN article_origins o ON o.article_id = sa.article_id
                WHERE s.merged_into IS NULL GROUP BY s.id ORDER BY s.last_seen DESC, s.id LIMIT ?""",
-            (-1 if limit is None else limit,),
+            (self.sql.unlimited if limit is None else limit,),
         )
         return [dict(row) for row in rows]
 

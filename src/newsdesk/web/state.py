@@ -22,7 +22,7 @@ from newsdesk.auth import Accounts, LoginLimiter
 from newsdesk.newsroom import Newsroom
 from newsdesk.scheduler import open_store, write_lock
 from newsdesk.settings import Settings
-from newsdesk.store import Store
+from newsdesk.store import Store, store_target
 
 
 class LRU:
@@ -51,7 +51,7 @@ class WebState:
 
     def __init__(self, settings: Settings, store_path: Path, *, scheduler: Any = None, embedder: Any = None) -> None:
         self.settings = settings
-        self.store_path = Path(store_path)
+        self.store_path = store_target(store_path)
         self.scheduler = scheduler
         self.secret = secrets.token_bytes(32)  # signs pre-session login CSRF tokens; a restart voids them
         self.limiter = LoginLimiter()
