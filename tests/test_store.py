@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from newsdesk.models import Article, Failure
@@ -137,3 +139,30 @@ def test_removing_a_feed_keeps_its_articles(store):
     assert store.get_feed(feed.id).articles == 1
     store.remove_feed(str(feed.id))
     assert store.list_feeds() == [] and store.get_article("a1").feed_id is None
+
+
+def test_a_due_feed_is_claimed_by_one_poller_and_not_again_until_its_lease_ends(store):
+    from datetime import timedelta
+
+    from newsdesk.store import utcnow
+
+    first, _ = store.add_feed("https://a.example/feed.xml")
+    second, _ = store.add_feed("https://b.example/feed.xml")
+    now = utcnow()
+    assert store.claim_due_feed(600, now).id == first.id
+    assert store.claim_due_feed(600, now).id == second.id
+    assert store.claim_due_feed(600, now) is None  # both are being polled
+    assert store.claim_due_feed(600, now + timedelta(seconds=601)).id == first.id  # that poller never came back
+
+
+def test_on_postgresql_a_feed_another_process_is_claiming_is_passed_over_not_waited_for(db_path, backend):
+    if backend != "postgres":
+        pytest.skip("SQLite serialises claims with its write lock; this is PostgreSQL's SKIP LOCKED")
+    with Store(db_path) as one, Store(db_path) as other:
+        first, _ = one.add_feed("https://a.example/feed.xml")
+        second, _ = one.add_feed("https://b.example/feed.xml")
+        with one.transaction() as conn:  # another process in the middle of claiming the first feed
+            conn.execute("SELECT id FROM feeds WHERE id = ? FOR UPDATE", (first.id,))
+            started = time.monotonic()
+            assert other.claim_due_feed(600).id == second.id
+            assert time.monotonic() - started < 5

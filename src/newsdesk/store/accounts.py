@@ -96,7 +96,31 @@ class AccountsStore(StoreBase):
         with self.transaction() as conn:
             return conn.execute("DELETE FROM api_tokens WHERE id = ?", (token_id,)).rowcount > 0
 
+    # failed logins (the login limit, shared by every web process)
+
+    def add_login_failure(self, ip: str, name_key: str, at: float) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO login_failures (at, ip, name_key) VALUES (?, ?, ?)", (at, ip, name_key))
+
+    def login_failures_since(self, ip: str, name_key: str, since: float) -> tuple[int, int]:
+        """(failures from ``ip``, failures against ``name_key`` not cleared by a later success) after ``since``."""
+        row = self.conn.execute(
+            """SELECT coalesce(sum(CASE WHEN ip = ? THEN 1 ELSE 0 END), 0),
+                      coalesce(sum(CASE WHEN name_key = ? AND name_cleared = 0 THEN 1 ELSE 0 END), 0)
+               FROM login_failures WHERE at > ? AND (ip = ? OR name_key = ?)""",
+            (ip, name_key, since, ip, name_key)).fetchone()
+        return int(row[0]), int(row[1])
+
+    def clear_login_failures(self, ip: str, name_key: str) -> None:
+        """A login succeeded: that name's failures no longer count against it, and that address's against it none."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM login_failures WHERE ip = ? AND name_key = ?", (ip, name_key))
+            conn.execute("UPDATE login_failures SET name_cleared = 1 WHERE name_key = ?", (name_key,))
+
+    def forget_login_failures(self, before: float) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM login_failures WHERE at <= ?", (before,))
+
 
 _USER = "id, name, role, created_at"
 _USER_OF_U = ", ".join(f"u.{column}" for column in _USER.split(", "))  # the same, of a table aliased u
-

@@ -8,7 +8,7 @@ import re
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from newsdesk.models import Article, Failure
@@ -332,6 +332,25 @@ class ArticlesStore(StoreBase):
             _FEED_SELECT + " WHERE f.next_poll_at IS NULL OR f.next_poll_at <= ? ORDER BY f.id", (now_iso,)
         )
         return [_feed(row) for row in rows]
+
+    def claim_due_feed(self, lease_s: float, now: datetime | None = None) -> Feed | None:
+        """Take one due feed to poll, so that no other process polls it meanwhile; None when none is due.
+
+        The feed's next poll is moved ``lease_s`` seconds ahead in the same short transaction (the poll
+        then records the real one, and a poller that dies gives it back when the lease ends). On
+        PostgreSQL the row is read ``FOR UPDATE SKIP LOCKED``: a feed another process is claiming at
+        that moment is passed over, not waited for; on SQLite the write transaction serialises claims."""
+        now = now or utcnow()
+        skip_locked = " FOR UPDATE SKIP LOCKED" if self.sql.postgres else ""
+        with self.transaction() as conn:
+            row = conn.execute(
+                f"SELECT id FROM feeds WHERE next_poll_at IS NULL OR next_poll_at <= ? ORDER BY id LIMIT 1{skip_locked}",
+                (_iso(now),)).fetchone()
+            if row is None:
+                return None
+            conn.execute("UPDATE feeds SET next_poll_at = ? WHERE id = ?",
+                         (_iso(now + timedelta(seconds=lease_s)), row[0]))
+        return self.get_feed(row[0])
 
     def remove_feed(self, key: int | str) -> Feed | None:
         """Unsubscribe; articles already stored from the feed are kept."""

@@ -149,11 +149,12 @@ class StoreBase:
         for name, sql in self.migrations():
             if name in done:
                 continue
-            with self.transaction() as conn:
-                if self.sql.postgres:  # another process may be migrating the same database
+            with self.transaction() as conn:  # SQLite's write lock, or on PostgreSQL an advisory lock, is taken
+                if self.sql.postgres:
                     conn.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
-                    if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
-                        continue
+                if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
+                    continue  # another process starting at the same time applied it first
+                if self.sql.postgres:
                     conn.execute(sql)  # PostgreSQL runs a script of several statements at once
                 else:
                     for statement in _statements(sql):

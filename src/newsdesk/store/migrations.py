@@ -336,7 +336,8 @@ MIGRATIONS: list[tuple[str, str]] = [
             id        INTEGER PRIMARY KEY,
             at        REAL NOT NULL,             -- seconds since the epoch
             ip        TEXT NOT NULL,
-            name_key  TEXT NOT NULL              -- the user name tried, folded
+            name_key  TEXT NOT NULL,             -- the user name tried, folded
+            name_cleared INTEGER NOT NULL DEFAULT 0  -- 1: a later login of that name succeeded
         );
         CREATE INDEX login_failures_ip ON login_failures(ip, at);
         CREATE INDEX login_failures_name ON login_failures(name_key, at);

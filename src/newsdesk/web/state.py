@@ -18,11 +18,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from newsdesk.auth import Accounts, LoginLimiter
+from newsdesk.auth import Accounts, SharedLoginLimiter
 from newsdesk.newsroom import Newsroom
 from newsdesk.scheduler import open_store, write_lock
 from newsdesk.settings import Settings
 from newsdesk.store import Store, store_target
+
+
+LOGIN_SECRET_KEY = "web_login_secret"  # meta: the key of the login form's CSRF tokens
 
 
 class LRU:
@@ -53,13 +56,21 @@ class WebState:
         self.settings = settings
         self.store_path = store_target(store_path)
         self.scheduler = scheduler
-        self.secret = secrets.token_bytes(32)  # signs pre-session login CSRF tokens; a restart voids them
-        self.limiter = LoginLimiter()
+        self._secret: bytes | None = None
+        self.limiter = SharedLoginLimiter(lambda: self.store)  # in the store: every web process sees every failure
         self.fragments = LRU()
         self._open, self.write_lock = open_store, write_lock  # the scheduler's: one writer per process
         self._local = threading.local()
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
+
+    @property
+    def secret(self) -> bytes:
+        """Signs the pre-session login CSRF tokens. Kept in the store (made once, by the first process
+        to ask), so that a login form served by one web process is accepted by another."""
+        if self._secret is None:
+            self._secret = bytes.fromhex(self.store.meta_value_once(LOGIN_SECRET_KEY, secrets.token_hex(32)))
+        return self._secret
 
     # -- per-thread objects -----------------------------------------------------
 
