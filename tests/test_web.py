@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
@@ -248,7 +249,7 @@ def test_the_api_review_queue_needs_a_token_and_lists_versions_waiting(client, d
 
 
 def test_healthz_says_the_store_answers(client):
-    assert client.get("/healthz").json() == {"status": "ok", "store": "ok", "scheduler": None}
+    assert client.get("/healthz").json() == {"status": "ok", "store": "ok", "process": os.getpid(), "scheduler": None}
 
 
 # ------------------------------------------------------------------ newsdesk serve
