@@ -226,7 +226,7 @@ def articles_list(
     if as_json:
         _print_json([_article_json(a) for a in articles])
         return
-    table = Table(title=f"{store.count_articles()} articles in {store.path}", title_justify="left")
+    table = Table(title=f"{store.count_articles()} articles in {store.name}", title_justify="left")
     for col in ("id", "source", "published", "title", "words"):
         table.add_column(col, overflow="fold")
     for a in articles:

@@ -4,8 +4,9 @@ Routes run in a thread pool, and a SQLite connection belongs to the thread that 
 it, so every thread gets its own store (and Newsroom and Accounts on top of it) on first
 use. Reads run in parallel through WAL; writes take the scheduler's process-wide lock
 (``newsdesk.scheduler.write_lock``), so an editor's save waits for one transaction, never
-for SQLite's busy handler. Nothing here is module-global: two apps in one process share nothing but
-that lock.
+for SQLite's busy handler. On PostgreSQL each thread has its own connection the same way. Nothing here
+is module-global: two apps in one process share nothing but that lock. What several processes must
+agree on (``serve --workers``: the login form's key, failed logins, sessions) is read from the store.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class LRU:
 class WebState:
     """Per-app resources; reached from a request as ``request.app.state.web``."""
 
-    def __init__(self, settings: Settings, store_path: Path, *, scheduler: Any = None, embedder: Any = None) -> None:
+    def __init__(self, settings: Settings, store_path: Path | str, *, scheduler: Any = None, embedder: Any = None) -> None:
         self.settings = settings
         self.store_path = store_target(store_path)
         self.scheduler = scheduler
