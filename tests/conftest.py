@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/httpserver.py
 
+import pgsupport  # noqa: E402
 from httpserver import http_server  # noqa: E402,F401  (fixture)
 from chatserver import chat_server  # noqa: E402,F401  (fixture)
 
@@ -36,9 +37,36 @@ def seeds() -> Path:
     return need(SEEDS)
 
 
+# the store, pipeline and web tests: each runs on SQLite and on PostgreSQL (see pgsupport)
+BOTH_BACKENDS = {"test_store", "test_revisions", "test_auth", "test_ingest", "test_stories", "test_feeds",
+                 "test_scheduler", "test_web", "test_newsroom"}
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: a test of SQLite itself (its file, pragmas, FTS5 tables)")
+
+
+def pytest_generate_tests(metafunc) -> None:
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    if ("backend" in metafunc.fixturenames and module in BOTH_BACKENDS
+            and not metafunc.definition.get_closest_marker("sqlite_only")):
+        metafunc.parametrize("backend", ["sqlite", "postgres"], indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def backend(request) -> str:
+    """The store's database: "sqlite", or "postgres" for the modules in BOTH_BACKENDS (parametrised)."""
+    return getattr(request, "param", "sqlite")
+
+
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "store.db"
+def db_path(tmp_path: Path, backend: str):
+    """Where the test's store is: a SQLite file in a temp dir, or the URL of a fresh PostgreSQL database."""
+    if backend == "sqlite":
+        yield tmp_path / "store.db"
+        return
+    with pgsupport.database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from typer.testing import CliRunner
 
 from newsdesk import cli_users
-from newsdesk.auth import Accounts, AuthError, LoginLimiter, hash_password, verify_password
+from newsdesk.auth import Accounts, AuthError, LoginLimiter, SharedLoginLimiter, hash_password, verify_password
 from newsdesk.cli import app
 from newsdesk.store import Store
 
@@ -28,7 +29,9 @@ class Clock:
 
 
 def _stored_bytes(db_path) -> bytes:
-    """Everything SQLite has written for the store: the file and its write-ahead log."""
+    """Everything the store holds: SQLite's file and write-ahead log, or a dump of the PostgreSQL database."""
+    if isinstance(db_path, str):
+        return subprocess.run(["pg_dump", "--data-only", db_path], capture_output=True, check=True).stdout
     return b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
 
 
@@ -150,9 +153,19 @@ def test_a_token_needs_a_known_user_and_a_label(accounts):
 # ------------------------------------------------------------------ the login limit
 
 
-def test_the_sixth_failed_login_within_the_window_is_blocked_and_freed_after_it():
+@pytest.fixture(params=["in memory", "in the store"])
+def make_limiter(request, store):
+    """The in-process limiter, and the one every web process shares through the store."""
+    def make(clock):
+        if request.param == "in memory":
+            return LoginLimiter(attempts=5, window_s=900, clock=clock)
+        return SharedLoginLimiter(lambda: store, attempts=5, window_s=900, clock=clock)
+    return make
+
+
+def test_the_sixth_failed_login_within_the_window_is_blocked_and_freed_after_it(make_limiter):
     clock = Clock(1000.0)
-    limiter = LoginLimiter(attempts=5, window_s=900, clock=clock)
+    limiter = make_limiter(clock)
     for _ in range(5):
         assert limiter.allowed("10.0.0.1", "ann")
         limiter.failed("10.0.0.1", "ann")
@@ -166,13 +179,22 @@ def test_the_sixth_failed_login_within_the_window_is_blocked_and_freed_after_it(
     assert limiter.allowed("10.0.0.1", "ann")
 
 
-def test_a_successful_login_clears_the_failures_against_that_name():
-    limiter = LoginLimiter(attempts=5, window_s=900, clock=Clock(0.0))
+def test_a_successful_login_clears_the_failures_against_that_name(make_limiter):
+    limiter = make_limiter(Clock(0.0))
     for _ in range(4):
         limiter.failed("10.0.0.1", "ann")
     limiter.succeeded("10.0.0.1", "ann")
     for _ in range(4):
         limiter.failed("10.0.0.1", "ann")
+    assert limiter.allowed("10.0.0.1", "ann")
+
+
+def test_a_success_does_not_clear_what_another_address_tried_against_other_names(make_limiter):
+    limiter = make_limiter(Clock(0.0))
+    for name in ("ann", "bob", "cy", "dee", "eve"):
+        limiter.failed("10.6.6.6", name)
+    limiter.succeeded("10.0.0.1", "ann")
+    assert not limiter.allowed("10.6.6.6", "zed")  # the guessing address stays blocked
     assert limiter.allowed("10.0.0.1", "ann")
 
 

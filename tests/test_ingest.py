@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 
 from conftest import DATA, need
 
-from newsdesk.store import Store, content_hash
+from newsdesk.store import Store, StoreError, content_hash
 
 
 def _gold(seeds: Path) -> dict:
@@ -204,9 +203,9 @@ def test_ingest_killed_midway_leaves_only_whole_articles(tmp_path, db_path):
     while time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.2)
         try:
-            with sqlite3.connect(db_path, timeout=1) as conn:
-                stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-        except sqlite3.OperationalError:
+            with Store(db_path) as store:
+                stored = store.count_articles()
+        except StoreError:  # not created yet, or busy
             continue
         if stored >= 200:
             break

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import pgsupport
 import pytest
 from conftest import SEEDS, need
 
@@ -68,12 +69,16 @@ class Room:
 
 
 @pytest.fixture
-def room(seeds_db, embedder, tmp_path):
+def room(seeds_db, embedder, tmp_path, backend):
     db = tmp_path / "room.db"
     shutil.copy(seeds_db, db)
+    if backend == "postgres":
+        db = pgsupport.copy_of(db, drop_at_exit=False)
     room = Room(db, embedder)
     yield room
     room.store.close()
+    if backend == "postgres":
+        pgsupport.drop(db)
 
 
 # ------------------------------------------------------------------ the review queue
@@ -277,7 +282,7 @@ def test_the_entity_page_lists_the_published_story_for_netanyahu(room):
 
 
 def test_a_store_from_before_the_newsroom_migrates_and_its_articles_become_searchable(tmp_path, monkeypatch):
-    import newsdesk.store as store_module
+    import newsdesk.store.base as store_module
     from newsdesk.models import Article
     from newsdesk.store.migrations import MIGRATIONS
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
+import time
 
 import pytest
 
 from newsdesk.models import Article, Failure
-from newsdesk.store import Store
+from newsdesk.store import Store, integrity_errors
+from newsdesk.store.copy import tables
 from newsdesk.store.migrations import MIGRATIONS
+from newsdesk.store.migrations_postgres import POSTGRES_MIGRATIONS
 
 
 def _article(**kw) -> Article:
@@ -22,10 +24,14 @@ def test_migrations_are_applied_once_and_recorded(db_path):
         assert store.applied_migrations() == [name for name, _ in MIGRATIONS]
     with Store(db_path) as store:  # opening again applies nothing twice
         assert store.applied_migrations() == [name for name, _ in MIGRATIONS]
-        tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert {"feeds", "fetch_attempts", "articles", "ingest_failures", "migrations"} <= tables
+        assert {"feeds", "fetch_attempts", "articles", "ingest_failures", "migrations"} <= set(tables(store))
 
 
+def test_both_backends_have_the_same_named_migrations():
+    assert [name for name, _ in POSTGRES_MIGRATIONS] == [name for name, _ in MIGRATIONS]
+
+
+@pytest.mark.sqlite_only
 def test_store_uses_wal_and_foreign_keys(store):
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -65,7 +71,7 @@ def test_same_url_is_a_repeat_even_with_tracking_parameters(store):
 
 
 def test_a_failed_write_leaves_nothing_behind(store):
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(integrity_errors()):
         with store.transaction() as conn:
             conn.execute("INSERT INTO ingest_failures (input, stage, reason, at) VALUES ('x', 'read', 'r', 'now')")
             conn.execute("INSERT INTO articles (id) VALUES ('broken')")  # NOT NULL columns missing
@@ -93,7 +99,7 @@ def test_a_batch_commits_what_was_written_even_when_it_ends_in_an_error(store):
     with pytest.raises(RuntimeError):
         with store.batch():
             store.add_article(_article())
-            with pytest.raises(sqlite3.IntegrityError):
+            with pytest.raises(integrity_errors()):
                 with store.transaction() as conn:
                     conn.execute("INSERT INTO ingest_failures (input, stage, reason, at) VALUES ('x', 'read', 'r', 'now')")
                     conn.execute("INSERT INTO articles (id) VALUES ('broken')")
@@ -133,3 +139,30 @@ def test_removing_a_feed_keeps_its_articles(store):
     assert store.get_feed(feed.id).articles == 1
     store.remove_feed(str(feed.id))
     assert store.list_feeds() == [] and store.get_article("a1").feed_id is None
+
+
+def test_a_due_feed_is_claimed_by_one_poller_and_not_again_until_its_lease_ends(store):
+    from datetime import timedelta
+
+    from newsdesk.store import utcnow
+
+    first, _ = store.add_feed("https://a.example/feed.xml")
+    second, _ = store.add_feed("https://b.example/feed.xml")
+    now = utcnow()
+    assert store.claim_due_feed(600, now).id == first.id
+    assert store.claim_due_feed(600, now).id == second.id
+    assert store.claim_due_feed(600, now) is None  # both are being polled
+    assert store.claim_due_feed(600, now + timedelta(seconds=601)).id == first.id  # that poller never came back
+
+
+def test_on_postgresql_a_feed_another_process_is_claiming_is_passed_over_not_waited_for(db_path, backend):
+    if backend != "postgres":
+        pytest.skip("SQLite serialises claims with its write lock; this is PostgreSQL's SKIP LOCKED")
+    with Store(db_path) as one, Store(db_path) as other:
+        first, _ = one.add_feed("https://a.example/feed.xml")
+        second, _ = one.add_feed("https://b.example/feed.xml")
+        with one.transaction() as conn:  # another process in the middle of claiming the first feed
+            conn.execute("SELECT id FROM feeds WHERE id = ? FOR UPDATE", (first.id,))
+            started = time.monotonic()
+            assert other.claim_due_feed(600).id == second.id
+            assert time.monotonic() - started < 5

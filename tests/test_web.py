@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import pytest
@@ -21,8 +22,8 @@ SLASHED = "feeds/example.org/2025/07/a?b=1#c"
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory):
-    desk = published_seeds(tmp_path_factory, "web")
+def desk(tmp_path_factory, backend):
+    desk = published_seeds(tmp_path_factory, "web", backend)
     with desk.store() as store:
         store.add_article(Article(id=SLASHED, title="An article whose id has slashes", text="Plain body text."))
     return desk
@@ -249,7 +250,7 @@ def test_the_api_review_queue_needs_a_token_and_lists_versions_waiting(client, d
 
 
 def test_healthz_says_the_store_answers(client):
-    assert client.get("/healthz").json() == {"status": "ok", "store": "ok", "scheduler": None}
+    assert client.get("/healthz").json() == {"status": "ok", "store": "ok", "process": os.getpid(), "scheduler": None}
 
 
 # ------------------------------------------------------------------ newsdesk serve

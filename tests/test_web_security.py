@@ -251,7 +251,8 @@ def test_the_session_cookie_is_httponly_samesite_lax_and_secure_over_https(desk)
         assert response.headers["cache-control"] == "no-store"
 
 
-def test_login_is_refused_with_429_after_five_failures_even_with_the_right_password(desk):
+def test_login_is_refused_with_429_after_five_failures_even_with_the_right_password(tmp_path_factory):
+    desk = published_seeds(tmp_path_factory, "limit")  # its own store: the failures are kept there
     client = TestClient(create_app(desk.settings))
     token = form_token(client.get("/login").text)
     for _ in range(5):
@@ -260,6 +261,9 @@ def test_login_is_refused_with_429_after_five_failures_even_with_the_right_passw
     right = client.post("/login", data={"name": EDITOR, "password": PASSWORD, "csrf": token}, follow_redirects=False)
     assert right.status_code == 429 and "Too many failed logins" in right.text
     assert "newsdesk_session=" not in right.headers.get("set-cookie", "")
+    again = TestClient(create_app(desk.settings))  # a restarted server, or another web process, remembers
+    blocked = again.post("/login", data={"name": EDITOR, "password": PASSWORD, "csrf": form_token(again.get("/login").text)})
+    assert blocked.status_code == 429
 
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example"])

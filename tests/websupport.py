@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import lxml.html
+import pgsupport
 from conftest import SEEDS, need
 from starlette.testclient import TestClient
 
@@ -31,7 +32,7 @@ EDITOR, PASSWORD = "ed", "correct horse battery staple"
 
 @dataclass
 class Desk:
-    db: Path
+    db: Path | str  # a SQLite file, or a PostgreSQL URL
     settings: Any
     embedder: Any
     story_id: int
@@ -72,12 +73,17 @@ def copy_store(source: Store | Path, target: Path) -> Path:
     return target
 
 
-def published_seeds(tmp_path_factory, name: str, *, published: bool = True) -> Desk:
-    """A copy of the seeds store with an editor account and version 1 of the story published
-    (left a draft when not ``published``)."""
+def published_seeds(tmp_path_factory, name: str, backend: str = "sqlite", *, published: bool = True) -> Desk:
+    """A copy of the seeds store with an editor account and version 1 of the story published (left a
+    draft when not ``published``), on ``backend``: a SQLite file, or a PostgreSQL database dropped when
+    the session ends."""
     need(SEEDS)
+    if backend == "postgres":
+        pgsupport.require()
     base, embedder = _base(tmp_path_factory)
     db = copy_store(base, tmp_path_factory.mktemp(name) / "store.db")
+    if backend == "postgres":
+        db = pgsupport.copy_of(db)
     settings = load_settings(env={}, db=str(db))
     with Store(db) as store:
         user = Accounts(store).add_user(EDITOR, "editor", PASSWORD)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import sqlite3
 import threading
 import time
 from collections import deque
@@ -22,7 +21,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from newsdesk.store import Store
+from newsdesk.store import Store, integrity_errors
 
 ROLES = ("editor", "admin")
 MIN_PASSWORD = 10
@@ -109,7 +108,7 @@ class Accounts:
         self.store.delete_expired_sessions(now)
         try:
             self.store.add_session(_digest(token), user_id, csrf, created=now, expires=now + self.session_length)
-        except sqlite3.IntegrityError:
+        except integrity_errors():
             raise AuthError(f"no user with id {user_id}") from None
         return token, csrf
 
@@ -207,6 +206,34 @@ class LoginLimiter:
         since = self.clock() - self.window_s
         _prune(self._by_ip, since, lambda failure: failure[0])
         _prune(self._by_name, since, lambda failure: failure)
+
+
+class SharedLoginLimiter:
+    """The same limit as :class:`LoginLimiter`, with the failures kept in the store, so that every web
+    process (``serve --workers N``) and every host sees them all and a restart forgets nothing.
+
+    ``store``: a callable giving the calling thread's store. ``clock``: wall-clock seconds (processes
+    share no monotonic clock)."""
+
+    def __init__(self, store: Callable[[], Store], attempts: int = 5, window_s: float = 900.0,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.attempts = attempts
+        self.window_s = window_s
+        self.clock = clock
+
+    def allowed(self, ip: str, name: str) -> bool:
+        by_ip, by_name = self.store().login_failures_since(ip, _name_key(name), self.clock() - self.window_s)
+        return by_ip < self.attempts and by_name < self.attempts
+
+    def failed(self, ip: str, name: str) -> None:
+        now = self.clock()
+        store = self.store()
+        store.add_login_failure(ip, _name_key(name), now)
+        store.forget_login_failures(now - self.window_s)  # the table stays as small as the window
+
+    def succeeded(self, ip: str, name: str) -> None:
+        self.store().clear_login_failures(ip, _name_key(name))
 
 
 def _prune(failures_by_key: dict[str, deque], since: float, when: Callable[[Any], float]) -> None:

@@ -20,13 +20,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from newsdesk import __version__, pipeline
+from newsdesk.cli_db import db_app
 from newsdesk.cli_serve import serve
 from newsdesk.cli_users import users_app
 from newsdesk.fetch import FetchError, check_host, refusal
 from newsdesk.models import Article, InputError
 from newsdesk.settings import SETTINGS, Settings, SettingsError, load_settings
 from newsdesk.sources.opml import Subscription, parse_opml, render_opml
-from newsdesk.store import Store, StoreError
+from newsdesk.store import Store, StoreError, is_postgres
 from newsdesk.urls import host_of, is_url, url_problem
 
 # Tables written to a pipe or file get a generous width instead of rich's 80 columns.
@@ -50,6 +51,7 @@ app.add_typer(stories_app, name="stories")
 app.add_typer(eval_app, name="eval")
 app.add_typer(users_app, name="users")
 app.command("serve")(serve)
+app.add_typer(db_app, name="db")
 
 
 class Desk:
@@ -92,13 +94,14 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    db: Annotated[Optional[Path], typer.Option("--db", help="SQLite store to use (else NEWSDESK_DB, the settings file, or the user's data directory).", show_default=False)] = None,
+    db: Annotated[Optional[str], typer.Option("--db", metavar="PATH|URL", help="Store to use: a SQLite file, or a PostgreSQL database as postgresql://USER@HOST:PORT/DB (else NEWSDESK_DB, the settings file, or newsdesk.db in the user's data directory).", show_default=False)] = None,
     config: Annotated[Optional[Path], typer.Option("--config", help="Settings file (TOML) to read instead of the user's settings.toml.", show_default=False)] = None,
+    dask: Annotated[Optional[str], typer.Option("--dask", metavar="ADDRESS", help="Run per-article work (file extraction, embeddings, dedupe signatures, facts) on the workers of the Dask scheduler at ADDRESS, e.g. tcp://10.0.0.5:8786 (else NEWSDESK_DASK_SCHEDULER or the settings file; none: in this process).", show_default=False)] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:
     """A self-hosted news desk: ingest feeds, pages and files; one trustworthy, cited brief per story."""
     try:
-        settings = load_settings(config, db=str(db) if db else None)
+        settings = load_settings(config, db=str(db) if db else None, dask_scheduler=dask)
     except SettingsError as exc:
         _fail(str(exc), 2)
     desk = Desk(settings)
@@ -223,7 +226,7 @@ def articles_list(
     if as_json:
         _print_json([_article_json(a) for a in articles])
         return
-    table = Table(title=f"{store.count_articles()} articles in {store.path}", title_justify="left")
+    table = Table(title=f"{store.count_articles()} articles in {store.name}", title_justify="left")
     for col in ("id", "source", "published", "title", "words"):
         table.add_column(col, overflow="fold")
     for a in articles:
@@ -633,12 +636,13 @@ def digest(
     inputs: Annotated[list[str], typer.Argument(metavar="PATH...", help="Files, folders and URLs to read.", show_default=False)],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON: {stories: [...]} in the shape the API serves.")] = False,
     as_markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown (the default).")] = False,
-    db: Annotated[Optional[Path], typer.Option("--db", help="Keep the run in this store instead of a temporary one.", show_default=False)] = None,
+    db: Annotated[Optional[str], typer.Option("--db", metavar="PATH|URL", help="Keep the run in this store (a SQLite file or a PostgreSQL URL) instead of a temporary one.", show_default=False)] = None,
     source: Annotated[Optional[str], typer.Option("--source", "-s", help="Publisher name for inputs that do not name one.")] = None,
 ) -> None:
     """One shot: ingest PATHs, find stories, read facts, write and gate every story's brief, print them all.
 
-    Runs in a temporary store that is deleted afterwards, unless --db names one.
+    Runs in a temporary store that is deleted afterwards, unless --db names one or the store
+    (NEWSDESK_DB, the settings file) is a PostgreSQL database.
     Stories are printed largest first.
     """
     import shutil
@@ -653,7 +657,7 @@ def digest(
         _fail("choose one of --json and --markdown", 2)
     parent = _desk(ctx)
     tmp = None
-    if db is None and parent.settings.origins.get("db") != "--db":
+    if db is None and parent.settings.origins.get("db") != "--db" and not is_postgres(parent.settings.db_path):
         tmp = tempfile.mkdtemp(prefix="newsdesk-digest-")
         db = Path(tmp) / "digest.db"
     settings = parent.settings.replace(db=str(db)) if db is not None else parent.settings
@@ -670,7 +674,7 @@ def digest(
         with _progress("Clustering") as (on_total, on_step):
             StoryDesk(desk.store, settings, embedder).run(on_total=on_total, on_step=on_step)
         with _progress("Reading facts") as (on_total, on_step):
-            FactsStage(desk.store, processes=settings.facts_processes).run(on_total=on_total, on_step=on_step)
+            FactsStage.for_settings(desk.store, settings).run(on_total=on_total, on_step=on_step)
         _write_briefs(desk, None, force=False, embedder=embedder)
         stories = sorted(desk.store.list_stories(), key=lambda s: (-s["articles"], s["id"]))
         briefs = _current_briefs(desk.store, [s["id"] for s in stories])
@@ -698,7 +702,7 @@ def facts_command(ctx: typer.Context) -> None:
 
     desk = _desk(ctx)
     with _progress("Reading facts") as (on_total, on_step):
-        done = FactsStage(desk.store, processes=desk.settings.facts_processes).run(on_total=on_total, on_step=on_step)
+        done = FactsStage.for_settings(desk.store, desk.settings).run(on_total=on_total, on_step=on_step)
     err.print(f"Read the facts of {done} articles." if done else "Nothing to read: every article has its facts.")
 
 
@@ -937,11 +941,12 @@ def settings_cmd(
 
 
 def main() -> None:
+    from newsdesk.distributed import DaskError
     from newsdesk.embed import EmbedderError
     from newsdesk.facts.nlp import FactsError
 
     try:
         app()
-    except (StoreError, EmbedderError, FactsError) as exc:
+    except (StoreError, EmbedderError, FactsError, DaskError) as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(1)

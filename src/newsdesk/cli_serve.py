@@ -1,7 +1,14 @@
-"""``newsdesk serve``: the web newsroom (pages, review desk, API, feeds) with the scheduler beside it."""
+"""``newsdesk serve``: the web newsroom (pages, review desk, API, feeds) with the scheduler beside it.
+
+With ``--workers N`` (PostgreSQL only) uvicorn runs N processes behind one port; each builds its
+app with :func:`worker_app` from the settings the command passes down in ``NEWSDESK_SERVE``.
+Everything they must agree on is in the store: sessions and their CSRF tokens, the login form's
+key, failed logins; and one scheduler runs across them (see ``newsdesk.scheduler``).
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -12,11 +19,12 @@ from rich.console import Console
 from rich.markup import escape
 
 from newsdesk.settings import Settings
-from newsdesk.store import Store
+from newsdesk.store import Store, is_postgres
 
 err = Console(stderr=True, soft_wrap=True)
 DEMO_USER = "demo"
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+WORKER_ENV = "NEWSDESK_SERVE"  # what serve passes to its worker processes: settings and scheduler options
 
 
 def serve(
@@ -27,6 +35,7 @@ def serve(
     demo_user: Annotated[bool, typer.Option("--demo-user", help="Create an editor 'demo' with a random password on first start (printed once, saved to demo-login.txt beside the store).")] = False,
     scheduler_interval: Annotated[float, typer.Option("--scheduler-interval", min=1.0, help="Seconds between two scheduler cycles (each polls the feeds that are due and writes what is new).")] = 60.0,
     forwarded_allow_ips: Annotated[str, typer.Option("--forwarded-allow-ips", help="Proxies (comma-separated IPs, or *) whose X-Forwarded-Proto/For headers are trusted, e.g. a TLS-terminating proxy; session cookies are Secure when it says https.")] = "127.0.0.1",
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Web processes behind the one port (more than 1 needs a PostgreSQL store); one scheduler runs across them.")] = 1,
 ) -> None:
     """Run the web newsroom: front page, stories, the editors' review desk, the JSON API and feeds.
 
@@ -41,15 +50,42 @@ def serve(
     desk = ctx.find_root().obj
     settings: Settings = desk.settings
     store_path = settings.db_path
+    if workers > 1 and not is_postgres(store_path):
+        err.print(f"[red]error:[/] --workers {workers} needs a PostgreSQL store: a SQLite file is written by one "
+                  "server process. Copy it with 'newsdesk db copy' and serve with --db postgresql://USER@HOST:PORT/DB.")
+        raise typer.Exit(2)
+    store = desk.store  # opened (and migrated) once here, before any worker starts
     if demo_user:
-        ensure_demo_user(desk.store, store_path)
+        ensure_demo_user(store, store_path)
     if host not in LOOPBACK:
         err.print(f"[yellow]note:[/] listening on {escape(host)}: put a TLS-terminating proxy in front so passwords and cookies travel encrypted.")
+    options = dict(host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips, log_level="info",
+                   server_header=False)
+    err.print(f"Serving the newsroom on http://{escape(host)}:{port}/ (store {escape(store.name)}"
+              f"{f', {workers} processes' if workers > 1 else ''}); Ctrl+C stops it.")
+    if workers > 1:
+        os.environ[WORKER_ENV] = json.dumps({"settings": settings.values, "origins": settings.origins,
+                                             "scheduler": not no_scheduler, "interval": scheduler_interval},
+                                            default=str)
+        uvicorn.run(f"{__name__}:worker_app", factory=True, workers=workers, **options)
+        return
     scheduler = None if no_scheduler else Scheduler(settings, store_path, interval_s=scheduler_interval)
     app = create_app(settings, store_path=store_path, scheduler=scheduler)
-    err.print(f"Serving the newsroom on http://{escape(host)}:{port}/ (store {escape(str(store_path))}); Ctrl+C stops it.")
-    uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips,
-                log_level="info", server_header=False)
+    uvicorn.run(app, **options)
+
+
+def worker_app():
+    """The app of one ``serve --workers`` process, built from what :func:`serve` put in ``NEWSDESK_SERVE``."""
+    from newsdesk.scheduler import Scheduler
+    from newsdesk.web.app import create_app
+
+    try:
+        passed = json.loads(os.environ[WORKER_ENV])
+    except (KeyError, ValueError) as exc:
+        raise RuntimeError(f"{WORKER_ENV} is missing or unreadable ({exc}): start workers with 'newsdesk serve --workers N'") from None
+    settings = Settings(passed["settings"], passed["origins"])
+    scheduler = Scheduler(settings, settings.db_path, interval_s=passed["interval"]) if passed["scheduler"] else None
+    return create_app(settings, store_path=settings.db_path, scheduler=scheduler)
 
 
 def ensure_demo_user(store: Store, store_path: Path) -> str:
@@ -60,7 +96,7 @@ def ensure_demo_user(store: Store, store_path: Path) -> str:
     from newsdesk.auth import Accounts
 
     accounts = Accounts(store)
-    path = Path(store_path).parent / "demo-login.txt"
+    path = _demo_login_path(store_path)
     if any(u["name"] == DEMO_USER for u in accounts.list_users()):
         message = f"The demo editor account exists (its password was saved in {path})."
         err.print(escape(message))
@@ -71,6 +107,17 @@ def ensure_demo_user(store: Store, store_path: Path) -> str:
     message = f"Created editor '{DEMO_USER}' with password {password} (also saved, owner-only, in {path})."
     err.print(escape(message))
     return message
+
+
+def _demo_login_path(store_path: Path | str) -> Path:
+    """Beside a SQLite store; for a PostgreSQL one, in the user's data directory."""
+    if is_postgres(store_path):
+        import platformdirs
+
+        folder = Path(platformdirs.user_data_dir("newsdesk"))
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / "demo-login.txt"
+    return Path(store_path).parent / "demo-login.txt"
 
 
 def _write_private(path: Path, text: str) -> None:

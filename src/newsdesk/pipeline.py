@@ -25,7 +25,7 @@ from newsdesk.fetch import FetchError, Fetcher
 from newsdesk.models import Article, Failure, check_article
 from newsdesk.settings import Settings
 from newsdesk.sources.feeds import entry_article, merge_fulltext, needs_fulltext, parse_feed
-from newsdesk.sources.files import NoArticles, estimate_records, expand_paths, read_path
+from newsdesk.sources.files import NoArticles, estimate_records, expand_paths, file_bytes, file_failure, read_path
 from newsdesk.sources.web import fetch_article
 from newsdesk.store import Feed, Store, StoreError, content_hash, utcnow
 from newsdesk.urls import is_url
@@ -115,8 +115,7 @@ def ingest(
         store_item(store, report, failure.input, failure)
     on_total(len(urls) + sum(estimate_records(p) for p, _ in paths))
 
-    for path, named in paths:
-        items = _isolated(str(path), read_path(path, max_bytes=settings.file_max_bytes, source=source, csv_map=csv_map))
+    for path, named, items in _file_items(paths, settings, source, csv_map):
         try:
             while True:
                 # each article is still all-or-nothing; BATCH of them share one commit
@@ -140,6 +139,51 @@ def ingest(
                 store_item(store, report, url, _fetch_page(url, fetcher, source))
                 on_step(url)
     return report
+
+
+def _file_items(paths: list[tuple[Path, bool]], settings: Settings, source: str | None, csv_map: dict[str, str] | None):
+    """(path, named, items) for each file in order; items may raise NoArticles after its articles.
+
+    Read here, or — with a Dask scheduler set — read here and extracted on the cluster's workers
+    (see newsdesk.distributed): the same items either way, stored by this process in this order.
+    """
+    if not settings.dask_scheduler or not paths:
+        for path, named in paths:
+            yield path, named, _isolated(str(path), read_path(path, max_bytes=settings.file_max_bytes, source=source, csv_map=csv_map))
+        return
+    from newsdesk import distributed
+
+    read: list[tuple[Path, bool, Failure | None]] = []
+
+    def jobs():
+        for path, named in paths:
+            try:
+                data = file_bytes(path, max_bytes=settings.file_max_bytes)
+            except Exception as exc:  # noqa: BLE001  (as read_path: this file fails alone)
+                read.append((path, named, file_failure(str(path), exc)))
+                continue
+            read.append((path, named, None))
+            yield str(path), data, source, csv_map
+
+    results = distributed.map_ordered(settings.dask_scheduler, distributed.extract_file, jobs())
+    done = 0
+    for items, empty in results:
+        # the files that could not be read come before the next extracted one, in order
+        while read[done][2] is not None:
+            path, named, failure = read[done]
+            yield path, named, iter([(str(path), failure)])
+            done += 1
+        path, named, _ = read[done]
+        done += 1
+        yield path, named, _replay(items, empty)
+    for path, named, failure in read[done:]:
+        yield path, named, iter([(str(path), failure)])
+
+
+def _replay(items: list, empty: tuple[str, str] | None) -> Iterator[tuple[str, Article | Failure]]:
+    yield from items
+    if empty is not None:
+        raise NoArticles(*empty)
 
 
 def _isolated(name: str, items: Iterator[tuple[str, Article | Failure]]) -> Iterator[tuple[str, Article | Failure]]:

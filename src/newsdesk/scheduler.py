@@ -19,6 +19,11 @@ transaction (one article, one brief), never for a whole stage. Between processes
 scheduler's worker, the CLI) SQLite's own lock serialises writers, waited for with the
 busy timeout set on every connection.
 
+On PostgreSQL (several web processes, perhaps on several hosts) each process has a scheduler,
+but only the one holding a session advisory lock (:data:`LEADER_LOCK`) runs cycles; the others
+stand by and take over when it ends. Feeds are claimed one at a time (``Store.claim_due_feed``,
+``FOR UPDATE SKIP LOCKED``), so a ``newsdesk poll`` beside it never fetches the same feed twice.
+
 Page views come first. A cycle that parses, embeds and writes briefs inside the server's
 interpreter holds the GIL for seconds at a time and slows every page (bench/web.py at 200
 requests/s on two shared cores: p95 400 ms, p99 750 ms with cycles in the server's process;
@@ -42,6 +47,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import socket
 import sqlite3
 import threading
 import time
@@ -53,7 +59,7 @@ from typing import Any
 from newsdesk import pipeline
 from newsdesk.models import Failure
 from newsdesk.settings import Settings
-from newsdesk.store import Store, utcnow
+from newsdesk.store import Store, StoreError, is_postgres, store_target, utcnow
 
 log = logging.getLogger("newsdesk.scheduler")
 
@@ -66,6 +72,9 @@ edit and its audit entry) may call store methods that take it again."""
 BUSY_TIMEOUT_MS = 30_000  # how long a connection waits for another process's writer
 WORKER_NICE = 10  # how much lower the worker's CPU priority is than the server's
 PENDING_KEY = "scheduler_pending_briefs"  # meta: JSON list of stories whose brief is still to write
+FEED_LEASE_S = 600  # a claimed feed is nobody else's for this long, unless its poll records a schedule first
+LEADER_LOCK = 0x6E6577_0002  # PostgreSQL advisory lock held by the one process that runs the cycles
+LEADER_KEY = "scheduler_leader"  # meta: which process took the lock last, and when
 
 
 class LockedStore(Store):
@@ -73,7 +82,8 @@ class LockedStore(Store):
 
     def __init__(self, path: Path | str):
         super().__init__(path)
-        self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if not self.sql.postgres:  # PostgreSQL's writers wait for row locks, not for the file
+            self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -101,7 +111,7 @@ class Scheduler:
     def __init__(self, settings: Settings, store_path: Path | str, *, interval_s: float = 60, embedder=None,
                  isolate: bool = True) -> None:
         self.settings = settings
-        self.store_path = Path(store_path)
+        self.store_path = store_target(store_path)
         self.interval_s = interval_s
         self.isolate = isolate
         self._embedder = embedder
@@ -112,6 +122,9 @@ class Scheduler:
         self._thread: threading.Thread | None = None
         self.cycles = 0
         self.last_report: dict[str, Any] | None = None
+        self._lock_store: Store | None = None  # PostgreSQL: the session that holds LEADER_LOCK
+        self.leading = False
+        self._said_standby = False
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -149,6 +162,9 @@ class Scheduler:
         try:
             while not self._stop.is_set():
                 try:
+                    if not self._lead():
+                        self._stop.wait(self.interval_s)
+                        continue
                     if self.isolate:
                         self._cycle_in_worker()
                     else:
@@ -158,6 +174,46 @@ class Scheduler:
                 self._stop.wait(self.interval_s)
         finally:
             self._drop_worker(timeout=10)
+            self._release_lead()
+
+    # -- one scheduler across processes and hosts ----------------------------------
+
+    def _lead(self) -> bool:
+        """Whether this process runs the cycles. On SQLite, yes (one machine, one server). On PostgreSQL,
+        the process holding a session advisory lock does; the others stand by and try again every
+        interval, so when the leader ends (its session ends with it) another takes over."""
+        if not is_postgres(self.store_path):
+            return True
+        try:
+            if self._lock_store is None:
+                self._lock_store = Store(self.store_path)
+            if self.leading:  # still ours while the session lives
+                self._lock_store.conn.execute("SELECT 1").fetchone()
+                return True
+            self.leading = bool(self._lock_store.conn.execute(
+                "SELECT pg_try_advisory_lock(?)", (LEADER_LOCK,)).fetchone()[0])
+        except StoreError as exc:  # the session (and with it the lock) is gone: start again next time
+            log.warning("scheduler: lost the store while holding the scheduler lock: %s", exc)
+            self._release_lead()
+            return False
+        if self.leading:
+            log.info("scheduler: this process (pid %d) runs the background cycles", os.getpid())
+            self._lock_store.set_meta_value(LEADER_KEY, json.dumps(
+                {"host": socket.gethostname(), "pid": os.getpid(), "since": utcnow().isoformat()}))
+        elif not self._said_standby:
+            self._said_standby = True
+            log.info("scheduler: another process runs the background cycles; this one (pid %d) stands by",
+                     os.getpid())
+        return self.leading
+
+    def _release_lead(self) -> None:
+        self.leading = False
+        if self._lock_store is not None:
+            try:
+                self._lock_store.close()  # ending the session releases the lock
+            except Exception:  # noqa: BLE001 - it may be gone already
+                pass
+            self._lock_store = None
 
     def _cycle_in_worker(self) -> None:
         """One cycle in the worker process (started, or restarted after a crash, as needed)."""
@@ -262,10 +318,15 @@ class _Cycle:
             return False
 
     def poll(self) -> None:
-        """Poll each due feed on its own, so that a stop request waits for one feed at most."""
-        for feed in self.store.due_feeds():
-            if self.stopping:
+        """Poll each due feed on its own, so that a stop request waits for one feed at most. Each is
+        claimed first (``Store.claim_due_feed``), so a ``newsdesk poll`` running meanwhile, or another
+        host's, never fetches the same feed at the same time."""
+        claimed: set[int] = set()
+        while not self.stopping:
+            feed = self.store.claim_due_feed(FEED_LEASE_S)
+            if feed is None or feed.id in claimed:  # none due, or one due again at once: next cycle
                 return
+            claimed.add(feed.id)
             result = pipeline.poll(self.store, self.scheduler.settings, feeds=[feed])
             for p in result.polls:
                 self.report["feeds"].append(

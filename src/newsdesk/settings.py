@@ -39,7 +39,7 @@ def _default_db() -> str:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("db", str, None, "Path of the SQLite store (default: newsdesk.db in the user's data directory)."),
+    Setting("db", str, None, "The store: a SQLite file's path, or a PostgreSQL database as postgresql://USER@HOST:PORT/DB (default: newsdesk.db in the user's data directory)."),
     Setting("fetch_timeout", float, 15.0, "Seconds to wait for a host to connect, send or answer before giving up."),
     Setting("fetch_max_bytes", int, 10_000_000, "Largest body accepted from the network, after decompression, in bytes."),
     Setting("fetch_max_redirects", int, 5, "Redirects followed before a fetch fails."),
@@ -90,6 +90,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cluster_merge_threshold", float, 0.2, "Two full-text stories merge when every pair of their articles is at least this similar."),
     Setting("cluster_headline_merge_threshold", float, 0.6, "Centroid similarity from which two headline stories merge."),
     Setting("cluster_merge_every", int, 200, "Articles assigned between two merge passes."),
+    # distributed processing (see newsdesk.distributed)
+    Setting("dask_scheduler", str, None, "Address of a Dask scheduler (e.g. tcp://10.0.0.5:8786; also the global option --dask): per-article work (file extraction, embeddings, dedupe signatures, facts) runs on its workers; none: in this process and its local pool."),
     # facts and reconciliation
     Setting("facts_processes", int, 2, "Worker processes parsing articles for facts (one core each); 1 parses in-process."),
     Setting("claim_similarity", float, 0.62, "Cosine from which two statements of different articles make one claim (best paraphrase F1 on MSRP train)."),
@@ -106,6 +108,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+OPTIONS = {"dask_scheduler": "--dask"}  # global options whose name is not the setting's
 
 
 class SettingsError(ValueError):
@@ -180,8 +183,10 @@ class Settings:
             raise AttributeError(name) from None
 
     @property
-    def db_path(self) -> Path:
-        return Path(self.values["db"] or _default_db()).expanduser()
+    def db_path(self) -> Path | str:
+        """The store: a SQLite file's path, or a PostgreSQL URL (a string, kept as written)."""
+        value = str(self.values["db"] or _default_db())
+        return value if value.startswith(("postgresql://", "postgres://")) else Path(value).expanduser()
 
     def replace(self, **changes: Any) -> "Settings":
         values = dict(self.values)
@@ -233,6 +238,7 @@ def load_settings(
     for name, value in overrides.items():
         if value is None:
             continue
-        values[name] = _coerce(_BY_NAME[name], value, f"--{name}")
-        origins[name] = f"--{name}"
+        option = OPTIONS.get(name, f"--{name}")
+        values[name] = _coerce(_BY_NAME[name], value, option)
+        origins[name] = option
     return Settings(values, origins)

@@ -81,6 +81,37 @@ def ensure_vectors(store: Store, embedder, articles: list[Article], on_step: Hoo
     return {aid: np.frombuffer(blob, dtype=np.float32) for aid, blob in stored.items()}
 
 
+def remote_derivations(settings: Settings, store: Store, embedder, articles: list[Article], on_step: Hook | None = None):
+    """As :func:`ensure_vectors`, with the missing vectors (in the same chunks, so the same values)
+    and every article's MinHash signature computed on the Dask cluster's workers."""
+    from newsdesk import distributed
+
+    address = settings.dask_scheduler
+    stored = store.vectors([a.id for a in articles], embedder.model_version)
+    missing = [a for a in articles if a.id not in stored]
+    size = max(1, embedder.batch_size * 4)
+    chunks = [missing[start : start + size] for start in range(0, len(missing), size)]
+    spec = distributed.EmbedSpec.from_settings(settings)
+    jobs = ((spec, [embed_text(a) for a in chunk]) for chunk in chunks)
+    for chunk, (version, blobs) in zip(chunks, distributed.map_ordered(address, distributed.embed_chunk, jobs)):
+        if version != embedder.model_version:
+            raise distributed.DaskError(
+                f"the Dask workers of {address} embed with {version}, this process with {embedder.model_version}: "
+                "install the same model and settings on the workers"
+            )
+        vectors = dict(zip((a.id for a in chunk), blobs))
+        store.save_vectors(embedder.model_version, vectors)
+        stored.update(vectors)
+        if on_step:
+            on_step(len(chunk))
+    texts = [a.text for a in articles]
+    signatures: dict[str, bytes | None] = {}
+    jobs = ((texts[start : start + size],) for start in range(0, len(texts), size))
+    for start, result in zip(range(0, len(texts), size), distributed.map_ordered(address, distributed.sign_chunk, jobs)):
+        signatures.update(zip((a.id for a in articles[start : start + size]), result))
+    return {aid: np.frombuffer(blob, dtype=np.float32) for aid, blob in stored.items()}, signatures
+
+
 class StoryDesk:
     """Runs the story stage against one store."""
 
@@ -136,7 +167,11 @@ class StoryDesk:
         if not articles:
             return report
         on_total(len(articles) * 2)
-        vectors = ensure_vectors(self.store, self.embedder, articles, on_step)
+        signatures: dict[str, bytes | None] = {}
+        if self.settings.dask_scheduler:
+            vectors, signatures = remote_derivations(self.settings, self.store, self.embedder, articles, on_step)
+        else:
+            vectors = ensure_vectors(self.store, self.embedder, articles, on_step)
         self._load(when_of(articles[0]))
         every = max(1, self.settings.cluster_merge_every)
         for start in range(0, len(articles), every):
@@ -144,7 +179,7 @@ class StoryDesk:
             # one commit per chunk: a crash loses no article, only the chunk's assignments, made again next run
             with self.store.batch():
                 for article in chunk:
-                    self._assign(article, vectors[article.id], report)
+                    self._assign(article, vectors[article.id], report, signatures.get(article.id))
                     on_step(1)
                 self._merge(report)
                 self._flush_lexicon()
@@ -164,8 +199,11 @@ class StoryDesk:
             )
         return len(revised)
 
-    def _assign(self, article: Article, vector: np.ndarray, report: ClusterReport) -> None:
-        signature = minhash(article.text) if article.text else None
+    def _assign(self, article: Article, vector: np.ndarray, report: ClusterReport, signature_data: bytes | None = None) -> None:
+        if signature_data is not None:  # computed on a Dask worker
+            signature = from_signature(signature_data)
+        else:
+            signature = minhash(article.text) if article.text else None
         link = self.deduper.classify(article, signature)
         if link.level == "original" and not article.text:
             # a headline with nothing else: the same headline earlier is an exact copy

@@ -41,7 +41,7 @@ def writer_params(settings: Settings) -> WriterParams:
 def load_material(store, settings: Settings, story: dict[str, Any], embed: Callable, model_version: str) -> Material:
     """A story's articles, facts and reconciliation, with statement vectors stored for the next run."""
     ids = [a["id"] for a in story["articles"]]
-    facts = FactsStage(store, processes=settings.facts_processes).load(ids)
+    facts = FactsStage.for_settings(store, settings).load(ids)
     origins = store.story_origins(story["id"])
     levels = {a["id"]: a.get("level") for a in story["articles"]}
     sources: dict[str, Source] = {}

@@ -65,9 +65,21 @@ def _chunks(items: list, size: int) -> Iterable[list]:
         yield items[i:i + size]
 
 
-def extract_texts(jobs: list[Job], *, processes: int = 1, progress: Callable[[int], None] | None = None):
-    """Facts (as dicts) for ``jobs``, yielded in batches as they complete, in input order."""
+def extract_texts(
+    jobs: list[Job],
+    *,
+    processes: int = 1,
+    progress: Callable[[int], None] | None = None,
+    scheduler: str | None = None,
+):
+    """Facts (as dicts) for ``jobs``, yielded in batches as they complete, in input order.
+
+    With a Dask ``scheduler``, the batches are parsed on its workers (newsdesk.distributed).
+    """
     batches = list(_chunks(jobs, 16))
+    if scheduler:
+        yield from _extract_on_cluster(scheduler, batches, progress)
+        return
     if processes <= 1 or len(jobs) < PARALLEL_FROM:
         load_pipeline()  # raise FactsError before any work
         for batch in batches:
@@ -84,12 +96,32 @@ def extract_texts(jobs: list[Job], *, processes: int = 1, progress: Callable[[in
             yield result
 
 
+def _extract_on_cluster(scheduler: str, batches: list[list[Job]], progress: Callable[[int], None] | None):
+    from newsdesk import distributed
+
+    for version, result in distributed.map_ordered(scheduler, distributed.facts_batch, ((b,) for b in batches)):
+        if version != FACTS_VERSION:
+            raise distributed.DaskError(
+                f"the Dask workers of {scheduler} read facts with {version}, this process with {FACTS_VERSION}: "
+                "run the same newsdesk on the workers"
+            )
+        if progress:
+            progress(len(result))
+        yield result
+
+
 class FactsStage:
     """Extract and store the facts of every article that has none yet."""
 
-    def __init__(self, store, *, processes: int | None = None) -> None:
+    def __init__(self, store, *, processes: int | None = None, scheduler: str | None = None) -> None:
         self.store = store
         self.processes = processes if processes is not None else min(2, os.cpu_count() or 1)
+        self.scheduler = scheduler  # a Dask scheduler's address: parse on its workers
+
+    @classmethod
+    def for_settings(cls, store, settings) -> "FactsStage":
+        """The stage as the settings ask: local worker processes, or a Dask cluster."""
+        return cls(store, processes=settings.facts_processes, scheduler=settings.dask_scheduler)
 
     def pending(self, article_ids: list[str] | None = None) -> list[Article]:
         return self.store.articles_without_facts(FACTS_VERSION, article_ids)
@@ -108,7 +140,7 @@ class FactsStage:
         jobs = [(a.id, a.text, a.published.isoformat() if a.published else None) for a in articles]
         if on_total:
             on_total(len(jobs))
-        for batch in extract_texts(jobs, processes=self.processes, progress=on_step):
+        for batch in extract_texts(jobs, processes=self.processes, progress=on_step, scheduler=self.scheduler):
             self.store.save_facts(FACTS_VERSION, {f["article_id"]: json.dumps(f, ensure_ascii=False) for f in batch})
         return len(jobs)
 

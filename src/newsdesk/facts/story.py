@@ -55,7 +55,7 @@ def reconcile_story(store, settings: Settings, story_id: int, *, embedder=None) 
     if story is None:
         return None
     ids = [a["id"] for a in story["articles"]]
-    facts = FactsStage(store, processes=settings.facts_processes).load(ids)
+    facts = FactsStage.for_settings(store, settings).load(ids)
     origins = store.story_origins(story["id"])
     articles = {aid: store.get_article(aid) for aid in ids}
     texts = {aid: a.text for aid, a in articles.items()}

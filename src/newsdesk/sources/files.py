@@ -13,7 +13,7 @@ import json
 import os
 import stat
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from newsdesk.clean import clean_string
 from newsdesk.extract import (
@@ -139,15 +139,36 @@ def read_path(
     Raises NoArticles for a readable JSON file that holds no article, so that a
     caller walking a folder can skip it rather than call it a failure.
     """
+    try:
+        data = file_bytes(path, max_bytes=max_bytes)
+    except Exception as exc:  # noqa: BLE001  (one file never costs the others)
+        yield str(path), file_failure(str(path), exc)
+        return
+    yield from parse_file(path, data, source=source, csv_map=csv_map)
+
+
+def file_bytes(path: Path, *, max_bytes: int) -> bytes:
+    """The bytes of one regular file no larger than ``max_bytes`` (InputError or OSError otherwise)."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("read", "not a regular file (a device, pipe or socket)")
+    size = info.st_size
+    if size > max_bytes:
+        raise InputError("read", f"file is {size:,} bytes, larger than the {max_bytes:,} allowed (setting file_max_bytes)")
+    return path.read_bytes()[: max_bytes + 1]
+
+
+def parse_file(
+    path: PurePath,
+    data: bytes,
+    *,
+    source: str | None = None,
+    csv_map: Mapping[str, str] | None = None,
+) -> Iterator[Item]:
+    """Every article in the bytes of a file named ``path`` (which is never opened: a pure
+    function of its input, so that it can run in another process or on another machine)."""
     name = str(path)
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError("read", "not a regular file (a device, pipe or socket)")
-        size = info.st_size
-        if size > max_bytes:
-            raise InputError("read", f"file is {size:,} bytes, larger than the {max_bytes:,} allowed (setting file_max_bytes)")
-        data = path.read_bytes()[: max_bytes + 1]
         kind = SUFFIX_KINDS.get(path.suffix.lower())
         if kind == "feed" and not data.strip():
             raise InputError("read", "empty file" if not data else "file holds only white space")
@@ -174,10 +195,14 @@ def read_path(
             yield from _csv_records(text, name, path, source, csv_map)
     except NoArticles:
         raise
-    except OSError as exc:
-        yield name, Failure(name, "read", exc.strerror or str(exc))
     except Exception as exc:  # noqa: BLE001  (one file never costs the others: see Failure.from_exception)
-        yield name, Failure.from_exception(name, "parse", exc)
+        yield name, file_failure(name, exc)
+
+
+def file_failure(name: str, exc: Exception) -> Failure:
+    if isinstance(exc, OSError):
+        return Failure(name, "read", exc.strerror or str(exc))
+    return Failure.from_exception(name, "parse", exc)
 
 
 def _guard(name: str, make: Callable[[], Article], stage: str = "extract") -> Item:

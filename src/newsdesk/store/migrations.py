@@ -1,6 +1,7 @@
 """Named schema migrations, applied in order on start, each in one transaction with its record.
 
-Never edit a migration that has shipped: add a new one.
+These are SQLite's; PostgreSQL's, under the same names, are in ``migrations_postgres``.
+Never edit a migration that has shipped: add a new one (to both).
 """
 
 MIGRATIONS: list[tuple[str, str]] = [
@@ -325,6 +326,21 @@ MIGRATIONS: list[tuple[str, str]] = [
         -- the content hash of a feed entry's own text (before any page was fetched for it), so a poll
         -- tells a changed entry from an unchanged one without fetching its page again
         ALTER TABLE articles ADD COLUMN entry_hash TEXT;
+        """,
+    ),
+    (
+        "0009_login_failures",
+        """
+        -- failed logins, for the login limit: kept in the store so that every web process sees them all
+        CREATE TABLE login_failures (
+            id        INTEGER PRIMARY KEY,
+            at        REAL NOT NULL,             -- seconds since the epoch
+            ip        TEXT NOT NULL,
+            name_key  TEXT NOT NULL,             -- the user name tried, folded
+            name_cleared INTEGER NOT NULL DEFAULT 0  -- 1: a later login of that name succeeded
+        );
+        CREATE INDEX login_failures_ip ON login_failures(ip, at);
+        CREATE INDEX login_failures_name ON login_failures(name_key, at);
         """,
     ),
 ]

@@ -59,7 +59,7 @@ def create_app(settings: Settings, *, store_path: Path | str | None = None, sche
 
     app = FastAPI(title="newsdesk", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Published, cited news briefs; review actions for editors with an API token.")
-    app.state.web = WebState(settings, Path(store_path or settings.db_path), scheduler=scheduler, embedder=embedder)
+    app.state.web = WebState(settings, store_path or settings.db_path, scheduler=scheduler, embedder=embedder)
     app.state.pages = Pages()
     app.add_middleware(SameOriginWrites)  # innermost: its 403 still gets the security headers
     app.add_middleware(HeadAsGet)

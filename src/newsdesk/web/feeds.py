@@ -7,6 +7,7 @@ an entry is built from escaped text and passed through nh3.
 
 from __future__ import annotations
 
+import os
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
@@ -160,7 +161,8 @@ def healthz(web: Web) -> Response:
         web.store.conn.execute("SELECT 1").fetchone()
     except Exception as exc:  # any store failure means unhealthy, with the reason
         return JSONResponse({"status": "error", "store": str(exc)}, status_code=503)
-    body: dict[str, Any] = {"status": "ok", "store": "ok", "scheduler": _scheduler_state(web.scheduler)}
+    body: dict[str, Any] = {"status": "ok", "store": "ok", "process": os.getpid(),  # which web process answered
+                            "scheduler": _scheduler_state(web.scheduler)}
     return JSONResponse(body)
 
 
@@ -169,4 +171,5 @@ def _scheduler_state(scheduler: Any) -> dict[str, Any] | None:
         return None
     report = getattr(scheduler, "last_report", None) or {}
     return {"running": bool(getattr(scheduler, "running", False)), "cycles": getattr(scheduler, "cycles", None),
+            "leading": bool(getattr(scheduler, "leading", False)),
             "last_cycle": report.get("started_at"), "last_errors": len(report.get("errors", []))}

@@ -4,8 +4,9 @@ Routes run in a thread pool, and a SQLite connection belongs to the thread that 
 it, so every thread gets its own store (and Newsroom and Accounts on top of it) on first
 use. Reads run in parallel through WAL; writes take the scheduler's process-wide lock
 (``newsdesk.scheduler.write_lock``), so an editor's save waits for one transaction, never
-for SQLite's busy handler. Nothing here is module-global: two apps in one process share nothing but
-that lock.
+for SQLite's busy handler. On PostgreSQL each thread has its own connection the same way. Nothing here
+is module-global: two apps in one process share nothing but that lock. What several processes must
+agree on (``serve --workers``: the login form's key, failed logins, sessions) is read from the store.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from newsdesk.auth import Accounts, LoginLimiter
+from newsdesk.auth import Accounts, SharedLoginLimiter
 from newsdesk.newsroom import Newsroom
 from newsdesk.scheduler import open_store, write_lock
 from newsdesk.settings import Settings
-from newsdesk.store import Store
+from newsdesk.store import Store, store_target
+
+
+LOGIN_SECRET_KEY = "web_login_secret"  # meta: the key of the login form's CSRF tokens
 
 
 class LRU:
@@ -49,17 +53,25 @@ class LRU:
 class WebState:
     """Per-app resources; reached from a request as ``request.app.state.web``."""
 
-    def __init__(self, settings: Settings, store_path: Path, *, scheduler: Any = None, embedder: Any = None) -> None:
+    def __init__(self, settings: Settings, store_path: Path | str, *, scheduler: Any = None, embedder: Any = None) -> None:
         self.settings = settings
-        self.store_path = Path(store_path)
+        self.store_path = store_target(store_path)
         self.scheduler = scheduler
-        self.secret = secrets.token_bytes(32)  # signs pre-session login CSRF tokens; a restart voids them
-        self.limiter = LoginLimiter()
+        self._secret: bytes | None = None
+        self.limiter = SharedLoginLimiter(lambda: self.store)  # in the store: every web process sees every failure
         self.fragments = LRU()
         self._open, self.write_lock = open_store, write_lock  # the scheduler's: one writer per process
         self._local = threading.local()
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
+
+    @property
+    def secret(self) -> bytes:
+        """Signs the pre-session login CSRF tokens. Kept in the store (made once, by the first process
+        to ask), so that a login form served by one web process is accepted by another."""
+        if self._secret is None:
+            self._secret = bytes.fromhex(self.store.meta_value_once(LOGIN_SECRET_KEY, secrets.token_hex(32)))
+        return self._secret
 
     # -- per-thread objects -----------------------------------------------------
 

@@ -1,0 +1,126 @@
+"""Accounts: editor users, browser sessions and API tokens (only hashes of secrets are kept)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from newsdesk.store.base import StoreBase, _dt, _iso, utcnow
+
+
+class AccountsStore(StoreBase):
+    """Users, sessions and API tokens."""
+
+    # users, sessions, API tokens
+
+    def add_user(self, name: str, role: str, password_hash: str) -> dict[str, Any] | None:
+        """A new account; None when the name is taken (case aside)."""
+        with self.transaction() as conn:
+            if self.get_user(name) is not None:
+                return None
+            conn.execute("INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                         (name, role, password_hash, _iso(utcnow())))
+        return self.get_user(name)
+
+    def get_user(self, name: str) -> dict[str, Any] | None:
+        row = self.conn.execute(f"SELECT {_USER} FROM users WHERE name = ?", (name,)).fetchone()
+        return dict(row) if row else None
+
+    def list_users(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self.conn.execute(f"SELECT {_USER} FROM users ORDER BY name")]
+
+    def user_password_hash(self, name: str) -> tuple[dict[str, Any], str] | None:
+        row = self.conn.execute(f"SELECT {_USER}, password_hash FROM users WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            return None
+        user = dict(row)
+        return user, user.pop("password_hash")
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+
+    def add_session(self, token_hash: str, user_id: int, csrf: str, *, created: datetime, expires: datetime) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                         (token_hash, user_id, csrf, _iso(created), _iso(expires)))
+
+    def get_session(self, token_hash: str) -> dict[str, Any] | None:
+        """{"user": {...}, "csrf", "expires_at": datetime} of a stored session, expired or not."""
+        row = self.conn.execute(
+            f"""SELECT s.csrf, s.expires_at, {_USER_OF_U}
+                FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?""", (token_hash,)
+        ).fetchone()
+        if row is None:
+            return None
+        data = dict(row)
+        return {"csrf": data.pop("csrf"), "expires_at": _dt(data.pop("expires_at")), "user": data}
+
+    def delete_session(self, token_hash: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
+
+    def delete_expired_sessions(self, now: datetime) -> int:
+        with self.transaction() as conn:
+            return conn.execute("DELETE FROM sessions WHERE expires_at <= ?", (_iso(now),)).rowcount
+
+    def add_api_token(self, token_hash: str, user_id: int, label: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO api_tokens (token_hash, user_id, label, created_at) VALUES (?, ?, ?, ?)",
+                         (token_hash, user_id, label, _iso(utcnow())))
+
+    def api_token_user(self, token_hash: str) -> tuple[dict[str, Any], int, datetime | None] | None:
+        """(user, token id, last used) of a stored API token."""
+        row = self.conn.execute(
+            f"""SELECT t.id AS token_id, t.last_used_at, {_USER_OF_U} FROM api_tokens t
+                JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?""", (token_hash,)
+        ).fetchone()
+        if row is None:
+            return None
+        user = dict(row)
+        return user, user.pop("token_id"), _dt(user.pop("last_used_at"))
+
+    def touch_api_token(self, token_id: int, when: datetime) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (_iso(when), token_id))
+
+    def list_api_tokens(self, user_name: str | None = None) -> list[dict[str, Any]]:
+        """Every API token (never its value): id, user, label, created_at, last_used_at."""
+        sql = """SELECT t.id, u.name AS user, t.label, t.created_at, t.last_used_at
+                 FROM api_tokens t JOIN users u ON u.id = t.user_id"""
+        rows = self.conn.execute(sql + (" WHERE u.name = ?" if user_name else "") + " ORDER BY t.id",
+                                 (user_name,) if user_name else ())
+        return [dict(row) for row in rows]
+
+    def delete_api_token(self, token_id: int) -> bool:
+        with self.transaction() as conn:
+            return conn.execute("DELETE FROM api_tokens WHERE id = ?", (token_id,)).rowcount > 0
+
+    # failed logins (the login limit, shared by every web process)
+
+    def add_login_failure(self, ip: str, name_key: str, at: float) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO login_failures (at, ip, name_key) VALUES (?, ?, ?)", (at, ip, name_key))
+
+    def login_failures_since(self, ip: str, name_key: str, since: float) -> tuple[int, int]:
+        """(failures from ``ip``, failures against ``name_key`` not cleared by a later success) after ``since``."""
+        row = self.conn.execute(
+            """SELECT coalesce(sum(CASE WHEN ip = ? THEN 1 ELSE 0 END), 0),
+                      coalesce(sum(CASE WHEN name_key = ? AND name_cleared = 0 THEN 1 ELSE 0 END), 0)
+               FROM login_failures WHERE at > ? AND (ip = ? OR name_key = ?)""",
+            (ip, name_key, since, ip, name_key)).fetchone()
+        return int(row[0]), int(row[1])
+
+    def clear_login_failures(self, ip: str, name_key: str) -> None:
+        """A login succeeded: that name's failures no longer count against it, and that address's against it none."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM login_failures WHERE ip = ? AND name_key = ?", (ip, name_key))
+            conn.execute("UPDATE login_failures SET name_cleared = 1 WHERE name_key = ?", (name_key,))
+
+    def forget_login_failures(self, before: float) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM login_failures WHERE at <= ?", (before,))
+
+
+_USER = "id, name, role, created_at"
+_USER_OF_U = ", ".join(f"u.{column}" for column in _USER.split(", "))  # the same, of a table aliased u

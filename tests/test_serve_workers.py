@@ -1,0 +1,130 @@
+"""``newsdesk serve --workers 2`` on PostgreSQL: two processes behind one port that share sessions, CSRF
+tokens and the login limit through the store, with one scheduler between them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import lxml.html
+import pgsupport
+import pytest
+
+from newsdesk.auth import Accounts
+from newsdesk.store import Store
+
+PASSWORD = "correct horse battery staple"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _csrf(html: str) -> str:
+    return lxml.html.fromstring(html).xpath("//input[@name='csrf']/@value")[0]
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    """The newsroom served by ``serve --workers 2`` on a fresh PostgreSQL database with an editor 'ed'."""
+    with pgsupport.database() as url:
+        with Store(url) as store:
+            Accounts(store).add_user("ed", "editor", PASSWORD)
+        port = _free_port()
+        (tmp_path / "settings.toml").write_text("")
+        env = {**os.environ, "NEWSDESK_CONFIG": str(tmp_path / "settings.toml"), "NEWSDESK_DB": url}
+        log = (tmp_path / "serve.log").open("w")
+        proc = subprocess.Popen([sys.executable, "-m", "newsdesk", "serve", "--workers", "2", "--port", str(port),
+                                 "--scheduler-interval", "1"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+                assert time.monotonic() < deadline, "the server did not answer within 90 s"
+                time.sleep(0.3)
+            yield base, url
+        finally:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            log.close()
+
+
+def _client(base: str) -> httpx.Client:
+    """A browser that opens a new connection for every request, so requests land on either process."""
+    return httpx.Client(base_url=base, follow_redirects=False, timeout=10,
+                        limits=httpx.Limits(max_keepalive_connections=0))
+
+
+def _processes(base: str, *, want: int = 2, tries: int = 200) -> dict[int, dict]:
+    """process id -> /healthz body, asking until ``want`` processes have answered."""
+    seen: dict[int, dict] = {}
+    with _client(base) as client:
+        for _ in range(tries):
+            body = client.get("/healthz").json()
+            seen[body["process"]] = body
+            if len(seen) >= want:
+                break
+    return seen
+
+
+def test_two_workers_share_sessions_csrf_and_the_login_limit_and_run_one_scheduler(served):
+    pgsupport.require()
+    base, url = served
+    processes = _processes(base)
+    assert len(processes) == 2, f"only {list(processes)} answered: the requests did not reach both workers"
+
+    with _client(base) as browser:
+        form = browser.get("/login")
+        login = browser.post("/login", data={"name": "ed", "password": PASSWORD, "csrf": _csrf(form.text)})
+        assert login.status_code == 303, login.text  # the login form's token is accepted by whichever process
+        answered = set()
+        for _ in range(20):  # the session is known to both processes
+            review = browser.get("/review")
+            assert review.status_code == 200, review.headers.get("location")
+            answered.add(browser.get("/healthz").json()["process"])
+        token = _csrf(browser.get("/review").text)
+        assert browser.post("/logout", data={"csrf": token}).status_code == 303  # the session's CSRF token too
+        assert browser.get("/review").status_code == 303  # logged out everywhere
+    assert len(answered) == 2
+
+    with _client(base) as guesser:  # five failures, whichever process saw them, block the sixth try
+        statuses = []
+        for _ in range(6):
+            form = guesser.get("/login")
+            statuses.append(guesser.post("/login", data={"name": "ed", "password": "wrong password!",
+                                                         "csrf": _csrf(form.text)}).status_code)
+        assert statuses == [401] * 5 + [429]
+
+    # one scheduler: the one process holding the lock runs the cycles, the other stands by
+    time.sleep(3)
+    states = {pid: body["scheduler"] for pid, body in _processes(base).items()}
+    assert sorted(s["leading"] for s in states.values()) == [False, True], states
+    (leader,) = [s for s in states.values() if s["leading"]]
+    (standby,) = [s for s in states.values() if not s["leading"]]
+    assert leader["cycles"] >= 1 and standby["cycles"] == 0
+    with Store(url) as store:
+        assert store.meta_value("scheduler_leader") is not None
+
+
+def test_several_workers_on_a_sqlite_store_are_refused_with_the_reason(cli):
+    result = cli("serve", "--workers", "2", "--port", str(_free_port()))
+    assert result.exit_code == 2
+    assert "needs a PostgreSQL store" in result.output and "newsdesk db copy" in result.output
