@@ -2,11 +2,12 @@
 
 For each cluster, every document is read by the facts stage (spaCy; in worker
 processes), the cluster is reconciled as a story whose documents are each their
-own origin, and the extractive writer chooses body sentences until N words; the
-output is cut to exactly N words. The lead and LexRank baselines
+own origin, and the extractive writer writes the brief's body at N words (the
+body a brief prints: the most central lead, then the chosen sentences in report
+order, each standing alone); the output is cut to exactly N words. The lead and LexRank baselines
 (:mod:`.summaries_data`) choose from the same candidate sentences (the writer's
 prose filter applied to the same sentence split) and are cut the same way, in the
-same run. Every chosen sentence of newsdesk's output also goes through the gate;
+same run. Every sentence of newsdesk's body also goes through the gate;
 ``gate_pass_rate`` is the share that passes.
 """
 
@@ -82,12 +83,11 @@ def evaluate_summaries(
         gate = Gate(sources, embed=embedder.encode_each, support=settings.topic_similarity, agree=settings.claim_similarity)
         writer = ExtractiveWriter(embedder.encode, gate, writer_params)
         cands = writer.candidates(material)
-        chosen = writer.select(cands, words)
-        lines = [writer.sentence_line(x) for x in chosen]
+        lines = writer.body(material, cands, words)  # the body a brief prints, at this length
         for verdict in gate.check_all(lines):
             checked += 1
             passed += verdict.passed
-        scores["newsdesk"].append(rouge(truncate([x.text for x in chosen], words), c.reference))
+        scores["newsdesk"].append(rouge(truncate([x.text for x in lines], words), c.reference))
 
         # the baselines read every prose sentence: what reconciliation found superseded is our system's
         # knowledge, not theirs
