@@ -23,7 +23,7 @@ from typing import Any
 
 from .llm_writer import evidence_for
 from .model import Evidence, Line
-from .writer import Material, cited_label
+from .writer import Material, _dedupe, cited_label
 
 
 class EditError(ValueError):
@@ -83,16 +83,6 @@ class EditedSections:
         for item, line in self.items:
             item.update(line.as_dict())
         return self.content
-
-
-def _dedupe(evidence: list[Evidence]) -> list[Evidence]:
-    seen, out = set(), []
-    for e in evidence:
-        key = (e.article, e.field, e.start, e.end)
-        if key not in seen:
-            seen.add(key)
-            out.append(e)
-    return out
 
 
 def _same_cites(before: list[str] | None, now: list[str]) -> bool:
