@@ -10,10 +10,16 @@ Two articles disagree on the order when their sentences tell the same thing (the
 sentences are as alike as one claim) and their events pair up the crossed way: the
 earlier event of one is the later event of the other. The pairing is decided by
 comparison, not by a fixed bar on each event: the crossed pairing must be clearly
-more alike than the straight one (``clear_margin``), so two short event phrases
-in different words ("talks broke down", "talks finally collapsed") still pair up
-when the sentences around them are one claim, and nothing pairs in sentences that
-tell different things.
+more alike than the straight one (``clear_margin``), and each of the four events
+more alike its crossed counterpart than the other event, so two short event
+phrases in different words ("talks broke down", "talks finally collapsed") still
+pair up when the sentences around them are one claim, and nothing pairs in
+sentences that tell different things. Paired events must have the same first-named
+actor ("the FDA expanded …" is not "the CDC approved …").
+
+Not events: what will, would or was due to happen ("ahead of the vote that is set
+to begin"), stretches of time ("after 15 weeks of pregnancy") and phrases of three
+words or fewer; nor an order phrase nested inside another clause of its sentence.
 """
 
 from __future__ import annotations
