@@ -401,3 +401,48 @@ def test_markdown_escapes_what_makes_markup_and_nothing_else():
     assert escape_md("Netanyahu's X (formerly Twitter) account") == "Netanyahu's X (formerly Twitter) account"
     assert escape_md("[click](javascript:alert(1)) <b>*bold*</b>") == \
         "\\[click\\](javascript:alert(1)) \\<b\\>\\*bold\\*\\</b\\>"
+
+
+# ------------------------------------------------------------------ a body that reads as one article
+
+QUAY_A = """Crane collapse shuts Port Kell's north quay
+
+Harbour officials in Port Kell closed the north quay on Monday after a loading crane collapsed onto a moored grain carrier.
+
+Harbour master Ilsa Marren said the quay would stay shut for at least a week while engineers inspect the other cranes.
+
+She added that nobody had been hurt because the crew had left the ship for a shift change.
+
+The grain carrier, the Nordvik, was due to sail for Rotterdam on Wednesday with 30,000 tonnes of barley.
+
+Dock workers gathered at the gates of the quay as salvage teams arrived with a floating crane.
+"""
+
+QUAY_B = """Port Kell quay closed after crane falls on grain ship
+
+A loading crane toppled onto a grain ship at Port Kell's north quay on Monday, and harbour officials closed the quay.
+
+The Nordvik, which was loading barley for Rotterdam, suffered damage to two of its hatches, the ship's agent said.
+
+Engineers from the crane's maker were expected in Port Kell on Tuesday to examine the wreck and the quay's other cranes.
+
+Traders said the closure would delay barley exports from the region by several days.
+"""
+
+
+def test_a_body_sentence_that_needs_its_context_comes_right_after_it(tmp_path, embedder):
+    """'She added …' is only told right after the sentence that names Ilsa Marren, never on its own."""
+    folder = tmp_path / "quay"
+    folder.mkdir()
+    (folder / "a.txt").write_text(QUAY_A, encoding="utf-8")
+    (folder / "b.txt").write_text(QUAY_B, encoding="utf-8")
+    store, settings = build(tmp_path / "q.db", [folder], embedder)
+    BriefDesk(store, settings, embedder).run()
+    (story,) = store.list_stories()
+    sentences = store.latest_brief(story["id"])["content"]["body_sentences"]
+    texts = [s["text"] for s in sentences]
+    she = next(k for k, t in enumerate(texts) if t.startswith("She added that nobody had been hurt"))
+    assert she > 0 and texts[she - 1].startswith("Harbour master Ilsa Marren said"), texts
+    before, this = sentences[she - 1]["evidence"][0], sentences[she]["evidence"][0]
+    assert before["article"] == this["article"]
+    store.close()

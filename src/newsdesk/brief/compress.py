@@ -331,11 +331,14 @@ def _quotes_attributed(text: str, spans, quotes: list[tuple[int, int]], speakers
     return any(any(x <= a and b <= y for x, y in spans) for a, b in speakers)
 
 
-def standalone(text: str) -> tuple[int, str] | None:
+def standalone(text: str, *, after_own: bool = False) -> tuple[int, str] | None:
     """A whole sentence as a body sentence: without an opening dateline or connective (returns where
     what is kept starts, and its text, first letter capitalised), or None when it only makes sense in its
     own article: it opens with a pronoun or "There was", its quote marks do not pair up, or it is mostly a
-    quotation (three words or more) with no speech verb outside the quote marks, or a pronoun speaker."""
+    quotation (three words or more) with no speech verb outside the quote marks, or a pronoun speaker.
+
+    ``after_own``: the sentence will follow the sentence it follows in its article, which names who its
+    pronoun or quotation belongs to; only the datelines, connectives, unpaired marks and fragments count."""
     start = 0
     m = DATELINE.match(text)
     if m:
@@ -346,7 +349,11 @@ def standalone(text: str) -> tuple[int, str] | None:
     rest = text[start:]
     words = re.findall(r"[A-Za-z’']+", rest[:40].lower())
     quotes = quote_spans(rest)
-    if not words or quotes is None or (rest[0] not in QUOTE_MARKS and words[0] in PRONOUNS):
+    if not words or quotes is None:
+        return None
+    if after_own:
+        return (start, rest[:1].upper() + rest[1:]) if len(rest.split()) >= 4 else None
+    if rest[0] not in QUOTE_MARKS and words[0] in PRONOUNS:
         return None  # (a quotation that opens with "I" is the speaker's, named after it)
     if _quoted_words(rest, quotes) >= 3:
         outside = "".join(ch for k, ch in enumerate(rest) if not any(a <= k < b for a, b in quotes))

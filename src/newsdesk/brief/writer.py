@@ -232,11 +232,15 @@ class ExtractiveWriter:
 
     # -------------------------------------------------------------- body
 
-    def select(self, cands: list[Candidate], words: int) -> list[Candidate]:
-        """Maximal marginal relevance, balanced across origins, until ``words`` are reached."""
+    def select(self, cands: list[Candidate], words: int, after: dict[int, int] | None = None) -> list[Candidate]:
+        """Maximal marginal relevance, balanced across origins, until ``words`` are reached. ``after`` maps
+        a candidate's number to the one it must follow (not given: the body's opening sentence, chosen
+        already): choosing it chooses first the sentences it follows that are not chosen yet (at most
+        three, none of them a repeat), which it needs as context; the group scores what it scores."""
         p = self.params
         if not cands:
             return []
+        after = after or {}
         matrix = np.vstack([c.vector for c in cands])
         chosen: list[int] = []
         taken: dict[str, int] = {}
@@ -244,20 +248,33 @@ class ExtractiveWriter:
         max_sim = np.full(len(cands), -1.0, dtype=np.float32)
         relevance = np.array([c.relevance for c in cands], dtype=np.float32)
         available = np.ones(len(cands), dtype=bool)
+
+        def group(k: int) -> list[int]:  # k and the sentences not yet chosen that it follows, first one first
+            out = [k]
+            while out[-1] in after and after[out[-1]] not in chosen and len(out) < 4:
+                out.append(after[out[-1]])
+            return out[::-1] if out[-1] not in after or after[out[-1]] in chosen else []
+
         while total < words and available.any():
             factor = np.array([p.balance ** taken.get(c.origin, 0) for c in cands], dtype=np.float32)
             score = relevance * factor - p.redundancy * np.maximum(max_sim, 0)
             score[~available] = -np.inf
+            groups = {k: group(k) for k in after if available[k]}
+            for k, g in groups.items():
+                if not g or not available[g].all() or (max_sim[g] >= p.duplicate).any():
+                    score[k] = -np.inf
             best = int(np.argmax(score))
-            if chosen and score[best] < p.min_gain:
+            if not np.isfinite(score[best]) or (chosen and score[best] < p.min_gain):
                 break  # what is left mostly repeats what is chosen
-            available[best] = False
-            if max_sim[best] >= p.duplicate:
+            if best not in groups and max_sim[best] >= p.duplicate:
+                available[best] = False
                 continue
-            chosen.append(best)
-            taken[cands[best].origin] = taken.get(cands[best].origin, 0) + 1
-            total += cands[best].words
-            max_sim = np.maximum(max_sim, matrix @ matrix[best])
+            for k in groups.get(best, [best]):
+                available[k] = False
+                chosen.append(k)
+                taken[cands[k].origin] = taken.get(cands[k].origin, 0) + 1
+                total += cands[k].words
+                max_sim = np.maximum(max_sim, matrix @ matrix[k])
         return [cands[k] for k in chosen]
 
     def body(self, material: Material, cands: list[Candidate], words: int | None = None) -> list[Line]:
@@ -266,44 +283,50 @@ class ExtractiveWriter:
         of the reports (by publication time where known) and of their place in them, each cited to its
         article.
 
-        A sentence that only makes sense in its own article is left out (an opening pronoun or "There
-        was", a quotation without its speaker or with unpaired marks: :func:`.compress.standalone`), and
-        so is another report's lead that retells the opening one (cosine at least ``retold``); datelines
-        and opening connectives are cut. Sentences that carry a figure or an order of events sources
-        dispute are left to "where sources differ", which gives every side."""
+        A sentence that only makes sense in its own article (an opening pronoun or "There was", a
+        quotation whose speaker it does not name: :func:`.compress.standalone`, :func:`.compress.reads_alone`)
+        comes only right after the sentence it follows there, which gives it its context: choosing it
+        chooses that one too. Whole sentences are chosen until the budget is reached (the last one may run
+        over it). A sentence with unpaired quote marks is left out, and so is another report's
+        lead that retells the opening one (cosine at least ``retold``); datelines and opening connectives
+        are cut. Sentences that carry a figure or an order of events sources dispute are left to "where
+        sources differ", which gives every side."""
         budget = words or self.params.body_words
         disputed = _disputed_figures(material.reconciled) | _disputed_spans(material.reconciled)
         if disputed:
             cands = [c for c in cands if not any(a == c.article and c.start <= x < c.end for a, x in disputed)]
-        kept = {id(c): standalone(c.text) for c in cands}
+        alone = {id(c): standalone(c.text) for c in cands}
+        alone = {k: v if v is not None and reads_alone(v[1]) else None for k, v in alone.items()}
+        kept = {id(c): alone[id(c)] or standalone(c.text, after_own=True) for c in cands}
         cands = [c for c in cands if kept[id(c)] is not None]
         if not cands:
             return []
         latest = latest_reports(material)
         leads = [c for c in cands if c.rank == 0 and (not latest or c.article in latest)] or cands
-        leads = sorted(leads, key=lambda c: -c.centrality)
-        first = next((c for c in leads if reads_alone(kept[id(c)][1])), leads[0])
+        first = max(leads, key=lambda c: (alone[id(c)] is not None, c.centrality))
         rest = [c for c in cands if c is not first
                 and not (c.rank == 0 and float(c.vector @ first.vector) >= self.params.retold)]
-        picked = [first]
-        alone_cache: dict[int, bool] = {}  # reading a sentence alone takes a parse: once per sentence
+        by_place = {(c.article, c.index): c for c in rest}
+        opening = (first.article, first.index)
 
-        def alone(c: Candidate) -> bool:
-            if id(c) not in alone_cache:
-                alone_cache[id(c)] = reads_alone(kept[id(c)][1])
-            return alone_cache[id(c)]
+        def anchored(c: Candidate) -> bool:  # the sentences it follows, back to one that reads alone, are here
+            while alone[id(c)] is None and (c.article, c.index - 1) != opening:
+                c = by_place.get((c.article, c.index - 1))
+                if c is None:
+                    return False
+            return True
 
-        for _ in range(12):  # choose; leave out what needs its own article's context; choose again to fill
-            picked = [first] + self.select(rest, budget - first.words) if budget > first.words else [first]
-            standing = [c for c in picked[1:] if alone(c)]
-            if len(standing) == len(picked) - 1:
-                break
-            refused = {id(c) for c in picked[1:]} - {id(c) for c in standing}
-            rest = [c for c in rest if id(c) not in refused]
-            picked = [first] + standing
-        # keep whole sentences: drop the last one if it overshoots the budget by more than half of it
-        while len(picked) > 1 and sum(c.words for c in picked) - budget > picked[-1].words / 2:
-            picked.pop()
+        rest = [c for c in rest if anchored(c)]
+        number = {id(c): k for k, c in enumerate(rest)}
+        after = {k: number[id(by_place[(c.article, c.index - 1)])] for k, c in enumerate(rest)
+                 if alone[id(c)] is None and (c.article, c.index - 1) != opening}
+        picked = [first] + (self.select(rest, budget - first.words, after) if budget > first.words else [])
+        return [self._body_line(c, kept[id(c)]) for c in self._body_order(material, first, picked[1:], alone)]
+
+    @staticmethod
+    def _body_order(material: Material, first: Candidate, picked: list[Candidate], alone: dict) -> list[Candidate]:
+        """The opening sentence, then the others in report order (by publication time where known) and
+        their place in them; a sentence that needs its context right after the one it follows."""
         order = {aid: k for k, aid in enumerate(material.sources)}
         when = {aid: s.published for aid, s in material.sources.items()}
         timed = all(when.get(c.article) is not None for c in picked)
@@ -311,12 +334,26 @@ class ExtractiveWriter:
         def place(c: Candidate):
             return (when[c.article] if timed else 0, c.rank, order.get(c.article, 0))
 
+        followers: dict[tuple[str, int], Candidate] = {}
+        heads = []
+        for c in picked:
+            if alone[id(c)] is None:
+                followers[(c.article, c.index - 1)] = c
+            else:
+                heads.append(c)
         out = []
-        for c in [first] + sorted(picked[1:], key=place):
-            skip, text = kept[id(c)]
-            start = c.start + skip
-            out.append(Line(text, [c.article], [Evidence(c.article, start, c.end, c.text[skip:])]))
+        for c in [first] + sorted(heads, key=place):
+            out.append(c)
+            while (c.article, c.index) in followers:
+                c = followers.pop((c.article, c.index))
+                out.append(c)
         return out
+
+    @staticmethod
+    def _body_line(c: Candidate, kept: tuple[int, str]) -> Line:
+        skip, text = kept
+        start = c.start + skip
+        return Line(text, [c.article], [Evidence(c.article, start, c.end, c.text[skip:])])
 
     @staticmethod
     def sentence_line(c: Candidate) -> Line:
