@@ -25,8 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,43 +37,12 @@ ECB = REPO.parent / "shared" / "data" / "ecbplus" / "dev.jsonl"
 BIN = Path(sys.executable).parent
 
 from newsdesk import distributed, pipeline  # noqa: E402
+from newsdesk.dask_local import LocalCluster  # noqa: E402
 from newsdesk.eval.datasets import load, to_jsonl_records  # noqa: E402
 from newsdesk.facts import FactsStage  # noqa: E402
 from newsdesk.settings import load_settings  # noqa: E402
 from newsdesk.store import Store  # noqa: E402
 from newsdesk.stories import StoryDesk, ensure_vectors, make_embedder  # noqa: E402
-
-
-class Cluster:
-    """A Dask scheduler and N workers on 127.0.0.1, from this environment."""
-
-    def __init__(self, workers: int, tmp: Path):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        self.address = f"tcp://127.0.0.1:{port}"
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO / "src"), os.environ.get("PYTHONPATH")])))
-        log = open(tmp / f"dask-{workers}.log", "wb")
-        self.processes = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-                                           stdout=log, stderr=subprocess.STDOUT, env=env)]
-        for n in range(workers):
-            self.processes.append(subprocess.Popen(
-                [str(BIN / "dask"), "worker", self.address, "--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard",
-                 "--local-directory", str(tmp / f"w{workers}-{n}")], stdout=log, stderr=subprocess.STDOUT, env=env))
-        from distributed import Client
-
-        with Client(self.address, timeout=60, set_as_default=False) as client:
-            client.wait_for_workers(workers, timeout=120)
-
-    def stop(self) -> None:
-        distributed.close_all()
-        for p in reversed(self.processes):
-            p.terminate()
-        for p in self.processes:
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
 
 
 def write_corpus(folder: Path, articles: int, per_file: int) -> int:
@@ -179,7 +146,7 @@ def main() -> int:
         missing = {"postgres": postgres_missing(server)} if "postgres" in stores else {}
         rows = []
         for mode, workers in (("local pool", 0), ("Dask, 1 worker", 1), ("Dask, 2 workers", 2)):
-            cluster = Cluster(workers, tmp) if workers else None
+            cluster = LocalCluster(workers, tmp / f"dask{workers}", paths=(REPO / "src",)) if workers else None
             try:
                 scheduler = cluster.address if cluster else None
                 if cluster:
@@ -192,6 +159,7 @@ def main() -> int:
                     print(f"  done: {kind}, {mode}", file=sys.stderr)
             finally:
                 if cluster:
+                    distributed.close_all()  # this process's client of that scheduler
                     cluster.stop()
         print(f"{'store':<10} {'how':<16} {'articles':>8} {'stories':>7} {'ingest s':>8} {'cluster s':>9} {'facts s':>8} {'total s':>8} {'articles/s':>10}")
         for kind, mode, t in rows:

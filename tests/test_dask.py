@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,68 +19,26 @@ from pathlib import Path
 import pytest
 
 from newsdesk import distributed, pipeline
+from newsdesk.dask_local import LocalCluster, free_port
 from newsdesk.facts import FACTS_VERSION, FactsStage
 from newsdesk.settings import load_settings
 from newsdesk.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
-BIN = Path(sys.executable).parent
 ECBPLUS = REPO.parent / "shared" / "data" / "ecbplus" / "dev.jsonl"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _env() -> dict[str, str]:
+    """The environment of a newsdesk command run here: this checkout's newsdesk first."""
     env = dict(os.environ)
-    # this checkout's newsdesk, and this test module (for a task defined here)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), str(REPO / "tests"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     return env
-
-
-class LocalCluster:
-    """``dask scheduler`` and ``dask worker`` processes of the project's environment, on 127.0.0.1."""
-
-    def __init__(self, tmp: Path, workers: int = 2):
-        self.port = _free_port()
-        self.address = f"tcp://127.0.0.1:{self.port}"
-        self.tmp = tmp
-        self.processes: list[subprocess.Popen] = []
-        self._start(["scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard"], "scheduler")
-        for n in range(workers):
-            self._start(["worker", self.address, "--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard",
-                         "--local-directory", str(tmp / f"worker{n}")], f"worker{n}")
-        from distributed import Client
-
-        self.client = Client(self.address, timeout=30, set_as_default=False)
-        self.client.wait_for_workers(workers, timeout=60)
-
-    def _start(self, args: list[str], name: str) -> None:
-        log = open(self.tmp / f"{name}.log", "wb")
-        self.processes.append(subprocess.Popen([str(BIN / "dask"), *args], stdout=log, stderr=subprocess.STDOUT, env=_env()))
-
-    def worker_pids(self) -> dict[str, int]:
-        return self.client.run(os.getpid)
-
-    def stop(self) -> None:
-        self.client.close()
-        for process in reversed(self.processes):
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    started = LocalCluster(tmp_path_factory.mktemp("dask"))
+    started = LocalCluster(2, tmp_path_factory.mktemp("dask"), paths=(REPO / "src", REPO / "tests"))
     yield started
     started.stop()
     distributed.close_all()
@@ -183,7 +140,7 @@ def test_killing_a_worker_while_it_reads_facts_loses_nothing_and_stores_nothing_
 
 
 def test_an_unreachable_scheduler_is_an_error_naming_it_not_a_hang(tmp_path):
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     article = tmp_path / "a.txt"
     article.write_text("A headline\n\nA body of one sentence about a harbour.\n", encoding="utf-8")
     (tmp_path / "none.toml").write_text("")
