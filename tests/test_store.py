@@ -166,3 +166,55 @@ def test_on_postgresql_a_feed_another_process_is_claiming_is_passed_over_not_wai
             started = time.monotonic()
             assert other.claim_due_feed(600).id == second.id
             assert time.monotonic() - started < 5
+
+
+def test_an_article_another_process_stores_between_our_look_and_our_write_is_already_stored(store, monkeypatch):
+    """Two ingests of one article at once: the second one's insert meets the first's row, looks again
+    and reports the article stored, rather than failing."""
+    assert store.add_article(_article()).added
+    looks = []
+    real = store._match
+
+    def missed_once(article, digest):
+        looks.append(article.id)
+        return None if len(looks) == 1 else real(article, digest)  # the first look came before the other's write
+
+    monkeypatch.setattr(store, "_match", missed_once)
+    again = store.add_article(_article())
+    assert not again.added and again.reason == "same id" and len(looks) == 2
+    assert store.count_articles() == 1
+
+
+def test_two_writers_of_one_story_brief_each_get_their_own_version(db_path):
+    """Two processes writing briefs of one story at once: every write is kept, as versions 1..n."""
+    import threading
+    from datetime import datetime
+
+    from newsdesk.dedupe import OriginLink
+
+    with Store(db_path) as setup:
+        setup.add_article(_article())
+        story = setup.assign(_article(), origin=OriginLink("a1", "original", None, "a1", 1.0, ""), minhash=None,
+                             story_id=None, score=None, when=datetime(2026, 1, 1),
+                             centroid=b"")
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            with Store(db_path) as own:
+                for k in range(8):
+                    own.save_brief(story, writer=f"w{n}", signature=f"{n}-{k}", status="draft", content={},
+                                   changes=None, note=None, lines=[("quick_take", 0, "A line.", True, [])])
+        except BaseException as exc:  # noqa: BLE001 - reported by the assert below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with Store(db_path) as check:
+        versions = check.brief_versions(story)
+    assert [v["version"] for v in versions] == list(range(1, 17))
+    assert sorted(v["signature"] for v in versions) == sorted(f"{n}-{k}" for n in range(2) for k in range(8))

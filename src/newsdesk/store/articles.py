@@ -153,8 +153,12 @@ class ArticlesStore(StoreBase):
         with another text) replaces the stored text; the old version is kept in
         ``article_revisions`` and what was derived from its text is dropped (see
         :meth:`_revise`). ``entry_hash``: the hash of a feed entry's own text (see
-        :meth:`entry_status`)."""
+        :meth:`entry_status`). When another process stores the same article between this one's look
+        and its write, the write is tried again and finds it stored."""
         article.content_hash = article.content_hash or content_hash(article)
+        return self.retrying(lambda: self._add_article(article, input, entry_hash))
+
+    def _add_article(self, article: Article, input: str | None, entry_hash: str | None) -> AddResult:
         with self.transaction() as conn:
             match = self._match(article, article.content_hash)
             if match and match[2] == "revision":

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from newsdesk.store.backend import Dialect, PostgresConnection, StoreError, describe, is_postgres
+from newsdesk.store.backend import Dialect, PostgresConnection, StoreError, describe, integrity_errors, is_postgres
 from newsdesk.store.migrations import MIGRATIONS
 from newsdesk.store.migrations_postgres import POSTGRES_MIGRATIONS
+
+T = TypeVar("T")
 
 PENDING_BRIEFS_KEY = "scheduler_pending_briefs"  # meta: JSON list of stories whose brief is still to write
 MIGRATION_LOCK = 0x6E6577_0001  # PostgreSQL advisory lock: one process migrates at a time
@@ -93,6 +95,18 @@ class StoreBase:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def retrying(self, write: Callable[[], T], attempts: int = 5) -> T:
+        """Run ``write`` (one transaction that reads, then writes) again when another process took the
+        key it was about to write between its read and its write (two ingests of one article). Each
+        attempt reads afresh; the last one's error is raised."""
+        for attempt in range(attempts):
+            try:
+                return write()
+            except integrity_errors():
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -54,8 +54,12 @@ class BriefsStore(StoreBase):
         note: str | None,
         lines: list[tuple[str, int, str, bool, list[str]]],
     ) -> int:
-        """Store a new version of a story's brief with its per-line verdicts; returns the version."""
+        """Store a new version of a story's brief with its per-line verdicts; returns the version.
+        Writers of one story's brief take their turns (SQLite: one writer at a time; PostgreSQL: the
+        story's row is locked until the version is stored), so each gets the next version."""
         with self.transaction() as conn:
+            if self.sql.postgres:
+                conn.execute("SELECT id FROM stories WHERE id = ? FOR UPDATE", (story_id,))
             row = conn.execute("SELECT max(version) FROM briefs WHERE story_id = ?", (story_id,)).fetchone()
             version = (row[0] or 0) + 1
             content = content | {"version": version, "status": status}
