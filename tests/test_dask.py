@@ -95,6 +95,38 @@ def test_a_task_whose_worker_dies_runs_again_and_gives_its_result_once(cluster, 
     assert results == [n * n for n in range(8)]
 
 
+def test_a_revised_article_gets_the_same_vector_and_signature_from_the_workers(cluster, tmp_path, monkeypatch):
+    """A new version of a stored article is embedded and signed again on the workers, as a local run would."""
+    import newsdesk.stories
+    from newsdesk.models import Article
+    from newsdesk.stories import StoryDesk, make_embedder
+
+    (tmp_path / "none.toml").write_text("")
+    derived = {}
+    for name, scheduler in (("local", None), ("dask", cluster.address)):
+        settings = load_settings(tmp_path / "none.toml", env={}, db=str(tmp_path / f"{name}.db"),
+                                 dask_scheduler=scheduler, model_cache_dir=str(tmp_path / "models"))
+        embedder = make_embedder(settings)
+        if scheduler:  # nothing is embedded or signed in this process
+            monkeypatch.setattr(embedder, "encode", lambda texts: pytest.fail("embedded in this process"))
+            monkeypatch.setattr(newsdesk.stories, "minhash", lambda text: pytest.fail("signed in this process"))
+        with Store(settings.db_path) as store:
+            first = Article(id="r1", source="Gazette", title="Harbour bridge closes", url="https://example.org/r1",
+                            text="The harbour bridge closed at noon on Monday after a crack was found in a bearing.")
+            store.add_article(first)
+            StoryDesk(store, settings, embedder).run()
+            revised = Article(id="r1", source="Gazette", title="Harbour bridge closes for six weeks",
+                              url="https://example.org/r1",
+                              text="The harbour bridge will stay closed for six weeks while engineers replace a bearing.")
+            assert store.add_article(revised).revised
+            assert store.revised_without_derivations()
+            StoryDesk(store, settings, embedder).run()
+            assert not store.revised_without_derivations()
+            derived[name] = (store.vectors(["r1"], embedder.model_version)["r1"],
+                             store.conn.execute("SELECT minhash FROM article_origins WHERE article_id = 'r1'").fetchone()[0])
+    assert derived["dask"] == derived["local"]
+
+
 @pytest.mark.slow
 def test_killing_a_worker_while_it_reads_facts_loses_nothing_and_stores_nothing_twice(cluster, tmp_path):
     if not ECBPLUS.exists():

@@ -353,7 +353,7 @@ class _Cycle:
         from newsdesk.facts import FactsStage
 
         if self.new_ids:
-            stage = FactsStage(self.store, processes=self.scheduler.settings.facts_processes)
+            stage = FactsStage.for_settings(self.store, self.scheduler.settings)  # local pool or Dask
             self.report["facts"] = stage.run(self.new_ids)
 
     def briefs(self) -> None:

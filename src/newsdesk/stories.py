@@ -94,11 +94,7 @@ def remote_derivations(settings: Settings, store: Store, embedder, articles: lis
     spec = distributed.EmbedSpec.from_settings(settings)
     jobs = ((spec, [embed_text(a) for a in chunk]) for chunk in chunks)
     for chunk, (version, blobs) in zip(chunks, distributed.map_ordered(address, distributed.embed_chunk, jobs)):
-        if version != embedder.model_version:
-            raise distributed.DaskError(
-                f"the Dask workers of {address} embed with {version}, this process with {embedder.model_version}: "
-                "install the same model and settings on the workers"
-            )
+        _same_model(address, version, embedder)
         vectors = dict(zip((a.id for a in chunk), blobs))
         store.save_vectors(embedder.model_version, vectors)
         stored.update(vectors)
@@ -110,6 +106,15 @@ def remote_derivations(settings: Settings, store: Store, embedder, articles: lis
     for start, result in zip(range(0, len(texts), size), distributed.map_ordered(address, distributed.sign_chunk, jobs)):
         signatures.update(zip((a.id for a in articles[start : start + size]), result))
     return {aid: np.frombuffer(blob, dtype=np.float32) for aid, blob in stored.items()}, signatures
+
+
+def _same_model(address: str, version: str, embedder) -> None:
+    """The Dask workers must embed as this process does, or their vectors mean something else."""
+    if version != embedder.model_version:
+        from newsdesk.distributed import DaskError
+
+        raise DaskError(f"the Dask workers of {address} embed with {version}, this process with "
+                        f"{embedder.model_version}: install the same model and settings on the workers")
 
 
 class StoryDesk:
@@ -189,14 +194,24 @@ class StoryDesk:
 
     def refresh_revised(self) -> int:
         """Vector and MinHash signature again for stored articles whose text a new version replaced
-        (they stay in their story); returns how many."""
+        (they stay in their story), on the Dask cluster's workers when one is set; returns how many."""
         revised = self.store.revised_without_derivations()
-        vectors = self.embedder.encode([embed_text(a) for a in revised]) if revised else []
-        for article, vector in zip(revised, vectors):
-            signature = minhash(article.text) if article.text else None
-            self.store.save_revised_derivations(
-                article.id, self.embedder.model_version, np.asarray(vector, dtype=np.float32).tobytes(), _sig(signature)
-            )
+        if not revised:
+            return 0
+        texts = [embed_text(a) for a in revised]
+        if self.settings.dask_scheduler:
+            from newsdesk import distributed
+
+            address = self.settings.dask_scheduler
+            spec = distributed.EmbedSpec.from_settings(self.settings)
+            ((version, vectors),) = distributed.map_ordered(address, distributed.embed_chunk, [(spec, texts)])
+            _same_model(address, version, self.embedder)
+            (signatures,) = distributed.map_ordered(address, distributed.sign_chunk, [([a.text for a in revised],)])
+        else:
+            vectors = [np.asarray(v, dtype=np.float32).tobytes() for v in self.embedder.encode(texts)]
+            signatures = [_sig(minhash(a.text)) if a.text else None for a in revised]
+        for article, vector, signature in zip(revised, vectors, signatures):
+            self.store.save_revised_derivations(article.id, self.embedder.model_version, vector, signature)
         return len(revised)
 
     def _assign(self, article: Article, vector: np.ndarray, report: ClusterReport, signature_data: bytes | None = None) -> None:
