@@ -48,7 +48,7 @@ import numpy as np
 
 from ..facts.model import ArticleFacts
 from ..facts.reconcile import CREDIT
-from .compress import compress, reads_alone, standalone
+from .compress import compress, parse_ahead, reads_alone, standalone
 from .gate import Gate, numbers_in
 from .model import Evidence, Line, Source
 
@@ -296,6 +296,7 @@ class ExtractiveWriter:
         if disputed:
             cands = [c for c in cands if not any(a == c.article and c.start <= x < c.end for a, x in disputed)]
         alone = {id(c): standalone(c.text) for c in cands}
+        parse_ahead([v[1] for v in alone.values() if v is not None])
         alone = {k: v if v is not None and reads_alone(v[1]) else None for k, v in alone.items()}
         kept = {id(c): alone[id(c)] or standalone(c.text, after_own=True) for c in cands}
         cands = [c for c in cands if kept[id(c)] is not None]
