@@ -86,12 +86,16 @@ def _parse(text: str):
     if doc is None:
         from ..facts.nlp import load_pipeline
 
-        doc = _PARSED[text] = load_pipeline()(text)
-        while len(_PARSED) > _KEEP:
-            _PARSED.popitem(last=False)
+        _keep(text, doc := load_pipeline()(text))
     else:
         _PARSED.move_to_end(text)
     return doc
+
+
+def _keep(text: str, doc) -> None:
+    _PARSED[text] = doc
+    while len(_PARSED) > _KEEP:
+        _PARSED.popitem(last=False)
 
 
 def parse_ahead(texts: list[str]) -> None:
@@ -101,9 +105,7 @@ def parse_ahead(texts: list[str]) -> None:
 
     todo = list(dict.fromkeys(t for t in texts if t not in _PARSED))[-_KEEP:]
     for text, doc in zip(todo, load_pipeline().pipe(todo, batch_size=64)):
-        _PARSED[text] = doc
-    while len(_PARSED) > _KEEP:
-        _PARSED.popitem(last=False)
+        _keep(text, doc)
 
 
 def quote_spans(text: str) -> list[tuple[int, int]]:

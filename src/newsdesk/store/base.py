@@ -100,13 +100,12 @@ class StoreBase:
         """Run ``write`` (one transaction that reads, then writes) again when another process took the
         key it was about to write between its read and its write (two ingests of one article). Each
         attempt reads afresh; the last one's error is raised."""
-        for attempt in range(attempts):
+        for _ in range(attempts - 1):
             try:
                 return write()
             except integrity_errors():
-                if attempt == attempts - 1:
-                    raise
-        raise AssertionError("unreachable")
+                pass
+        return write()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
