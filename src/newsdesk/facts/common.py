@@ -27,3 +27,21 @@ def components(n: int, links: list[tuple[int, int]], *, singletons: bool = False
     for i in range(n):
         groups[find(i)].append(i)
     return [g for g in groups.values() if singletons or len(g) > 1]
+
+
+class StoryPart:
+    """A part of one story's reconciliation (figures, sequence) that reads what
+    :class:`~newsdesk.facts.reconcile.Reconciler` has built: the story's facts and texts, its
+    statements with their similarity matrix, linked entities, and the sets it marks (superseded,
+    retracted, outdated), shared by reference."""
+
+    SHARED = (
+        "facts", "texts", "origins", "outlets", "published", "params", "embed", "superseded", "retracted", "outdated",
+        "items", "item_at", "sim", "entities", "entity_of", "_time_clause", "_item_of", "_protagonists",
+        "_representative", "_evidence", "_contemporary", "_anchor_vectors", "_what_vectors", "_local_vectors",
+        "_trait_cache",
+    )
+
+    def __init__(self, story) -> None:
+        for name in self.SHARED:
+            setattr(self, name, getattr(story, name))
