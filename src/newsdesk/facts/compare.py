@@ -41,9 +41,14 @@ from .figures import (
     same_thing_named,
 )
 from .model import ArticleFacts, Quantity, Statement
+from .parallel import STOP as _SENTENCE_STOP
+from .parallel import Mention, mentions, pair_articles
 
 if TYPE_CHECKING:
     from .reconcile import Item
+
+BARE_KINDS = {"age", "date", "year", "number"}  # figures only :mod:`.parallel` reads
+TIMES = {"date", "year"}
 
 # nouns that name the story's main event when a figure tells how long it lasted
 EVENT_NOUNS = {
@@ -69,6 +74,7 @@ class Figure:
     article: str
     q: Quantity
     item: "Item"
+    told: bool = True  # a quantity of the facts stage (False: a bare figure only :mod:`.parallel` reads)
 
 
 @dataclass(frozen=True)
@@ -104,17 +110,59 @@ class FigureComparison(StoryPart):
     """Conflicts and developments of a story's figures (see the module's docstring)."""
 
     def _figures(self) -> list[Figure]:
-        """Every figure that can take part in a comparison: not corrected, in a statement of its own."""
+        """Every figure that can take part in a comparison: not corrected, in a statement of its own.
+
+        The quantities of the facts stage come first; then every other figure :mod:`.parallel` reads
+        (ages, days of dates, numbers in names), as a bare quantity of its kind."""
         out = []
+        self.mentions: dict[str, list[Mention]] = {}
         for aid in sorted(self.facts):
-            for q in self.facts[aid].quantities:
+            found = mentions(aid, self.texts[aid], self.facts[aid])
+            self.mentions[aid] = found
+            bare = [
+                Quantity(m.text, m.start, m.end, m.sentence, m.value, m.value, m.value, m.kind)
+                for m in found if m.quantity is None
+            ]
+            for q in self.facts[aid].quantities + bare:
                 if q.start in self.superseded[aid]:
                     continue
                 item = self._item_of(aid, q.start)
                 if item is not None and not self._time_clause[item.index] \
                         and (aid, item.statement.start) not in self.retracted:
-                    out.append(Figure(aid, q, item))
+                    out.append(Figure(aid, q, item, told=q.kind not in BARE_KINDS))
         return out
+
+    def _parallel_links(self, figures: list[Figure]) -> list[tuple[float, int, int]]:
+        """Figures of two articles told in parallel (:mod:`.parallel`) whose statements tell one fact:
+        a fair share of their words in common (:attr:`Params.same_sentence_words`) or as alike as a
+        figure's statement (:attr:`Params.same_figure`), no different people or things named in them,
+        and figures in the same role that count the same thing."""
+        at = {(f.article, f.q.start): k for k, f in enumerate(figures)}
+        protagonists = self._protagonists()
+        links = []
+        ids = sorted(self.mentions)
+        for x, first in enumerate(ids):
+            for second in ids[x + 1:]:
+                for ma, mb, al in pair_articles(self.mentions[first], self.mentions[second]):
+                    i, j = at.get((first, ma.start)), at.get((second, mb.start))
+                    if i is None or j is None:
+                        continue
+                    a, b = figures[i], figures[j]
+                    if al.holder or self._parallel_fact(a, b, protagonists):
+                        links.append((2.0 + al.score, i, j))
+        return links
+
+    def _parallel_fact(self, a: Figure, b: Figure, protagonists: set[str]) -> bool:
+        alike = max(_sentence_words(self.facts[a.article].sentences[a.q.sentence].text,
+                                    self.facts[b.article].sentences[b.q.sentence].text) / self.params.same_sentence_words,
+                    float(self.sim[a.item.index, b.item.index]) / self.params.same_figure)
+        if alike < 1.0:
+            return False
+        if self._people_apart(a.item, b.item, protagonists):
+            return False
+        if a.told and b.told and not (same_thing_named(a.q, b.q) or self._what_alike(a.q, b.q)):
+            return False
+        return self._traits(a).comparable_with(self._traits(b)) or not (a.told and b.told)
 
     def _what_alike(self, a: Quantity, b: Quantity) -> bool:
         """Two counted nouns of different heads name the same thing ("vessels" / "ships")."""
@@ -135,7 +183,7 @@ class FigureComparison(StoryPart):
         figures are comparable (:func:`.figures.comparable`), name the same thing, their
         statements do not name different participants, and they are within a factor of
         :attr:`Params.max_ratio` of each other (figures further apart count different things)."""
-        if self.origins.get(a.article, a.article) == self.origins.get(b.article, b.article):
+        if self._one_voice(a.article, b.article):
             return -1.0
         if a.q.kind != b.q.kind or ratio(a.q, b.q) > self.params.max_ratio:
             return -1.0
@@ -204,6 +252,13 @@ class FigureComparison(StoryPart):
         lead = f"{st.subject or ''} {self.texts[f.article][st.start:f.q.start]}"
         return bool(set(words(lead)) & EVENT_NOUNS)
 
+    def _people_apart(self, a: Item, b: Item, protagonists: set[str]) -> bool:
+        """Both statements name people beyond the protagonists, and no name shares a word with one of
+        the other's ("Kanasho Johns" and "Kanasho Shadrick Johns" are one man)."""
+        people = {e.name for e in self.entities if e.label == "person"}
+        pa, pb = (a.entities & people) - protagonists, (b.entities & people) - protagonists
+        return bool(pa and pb and not _name_words(pa) & _name_words(pb))
+
     def _people_clash(self, a: Item, b: Item, protagonists: set[str]) -> bool:
         """Both statements name people beyond the protagonists, and none in common (one person's
         tax rate, another's)."""
@@ -212,19 +267,20 @@ class FigureComparison(StoryPart):
         return bool(pa and pb and not pa & pb)
 
     def _figure_topics(self, figures: list[Figure]) -> list[list[int]]:
-        """Figures grouped by the question they answer: mutual best pairs between articles, best first."""
+        """Figures grouped by the question they answer: pairs told in parallel, then mutual best pairs
+        between articles, best first."""
         protagonists = self._protagonists()
         best: dict[tuple[int, str], tuple[float, int]] = {}
         for i, a in enumerate(figures):
             for j, b in enumerate(figures):
-                if a.article == b.article:
+                if a.article == b.article or not (a.told and b.told):
                     continue
                 score = self._affinity(a, b, protagonists)
                 if score >= 0 and score > best.get((i, b.article), (-1.0, -1))[0]:
                     best[(i, b.article)] = (score, j)
         links = sorted(
-            ((score, i, j) for (i, _), (score, j) in best.items()
-             if i < j and best.get((j, figures[i].article), (0, -1))[1] == i),
+            [(score, i, j) for (i, _), (score, j) in best.items()
+             if i < j and best.get((j, figures[i].article), (0, -1))[1] == i] + self._parallel_links(figures),
             reverse=True,
         )
         # best pair first; a topic holds at most one figure of each article (no chaining through one)
@@ -271,8 +327,17 @@ class FigureComparison(StoryPart):
 
     def _same_time(self, a: Figure, b: Figure) -> bool:
         """Whether two figures are told of the same time: not of different days, and the reports
-        close enough in time (:attr:`Params.window_hours`)."""
-        return not self._frames_differ(a, b) and self._contemporary(a.article, b.article)
+        close enough in time (:attr:`Params.window_hours`). Two articles of one outlet never are: the
+        later one is the outlet's update."""
+        if self._one_voice(a.article, b.article):
+            return False
+        timeless = a.q.kind in TIMES or b.q.kind in TIMES  # a date is the time itself, not told of one
+        return (timeless or not self._frames_differ(a, b)) and self._contemporary(a.article, b.article)
+
+    def _one_voice(self, a: str, b: str) -> bool:
+        """Whether two articles are one outlet's (or, unnamed, one article's)."""
+        oa, ob = self.outlets.get(a), self.outlets.get(b)
+        return a == b or bool(oa and ob and oa.casefold() == ob.casefold())
 
     def _dated(self, a: Figure, b: Figure) -> bool:
         """Whether the two figures can be put in time order (both reports dated, or both days told)."""
@@ -289,11 +354,7 @@ class FigureComparison(StoryPart):
         conflicts, developments = [], []
         for topic in self._figure_topics(figures):
             members = [figures[k] for k in topic]
-            live = [
-                (a, b) for x, a in enumerate(members) for b in members[x + 1:]
-                if self.origins.get(a.article, a.article) != self.origins.get(b.article, b.article)
-                and not agree(a.q, b.q)
-            ]
+            live = [(a, b) for x, a in enumerate(members) for b in members[x + 1:] if not agree(a.q, b.q)]
             if not live:
                 continue
             live = [(a, b) for a, b in live if not self._agrees_elsewhere(a, b)]
@@ -487,3 +548,14 @@ def _around(f: Figure, text: str, facts: ArticleFacts) -> str:
     before = text[sentence.start:f.q.start].split()[-8:]
     after = text[f.q.end:sentence.end].split()[:8]
     return " ".join(before + [f.q.what or ""] + after)
+
+
+def _sentence_words(a: str, b: str) -> float:
+    """The share of two sentences' content words that they have in common (Jaccard)."""
+    wa = {w for w in re.findall(r"[a-z]+", a.lower()) if w not in _SENTENCE_STOP and len(w) > 2}
+    wb = {w for w in re.findall(r"[a-z]+", b.lower()) if w not in _SENTENCE_STOP and len(w) > 2}
+    return len(wa & wb) / max(1, len(wa | wb))
+
+
+def _name_words(names: set[str]) -> set[str]:
+    return {w for name in names for w in re.findall(r"[^\W\d_]{3,}", name)}

@@ -83,6 +83,7 @@ class Params:
     same_reference: float = 0.7  # cosine: two order phrases refer to the same event
     window_hours: float = 12.0  # articles further apart in time report a developing figure, not a conflict
     same_figure: float = 0.55  # cosine: two statements holding figures tell the same fact
+    same_sentence_words: float = 0.2  # Jaccard: two sentences with a figure told in parallel tell one fact
     same_thing: float = 0.47  # cosine: two counted nouns of different heads name the same thing (ship, vessel)
     max_ratio: float = 4.5  # figures further apart than this factor count different things
     same_statement: float = 0.8  # cosine: statements nearly the same (ordinals and vague amounts need it)
