@@ -87,7 +87,7 @@ def compose(material: Material, draft: Draft, *, writer: str, note: str | None =
         ],
         "timeline": [{"when": t["when"], "date": t["date"]} | t["line"].as_dict() for t in draft.timeline],
         "corrections": [
-            {k: c[k] for k in ("article", "outlet", "published", "notice", "corrects", "retracted")}
+            {k: c.get(k) for k in ("article", "outlet", "published", "notice", "corrects", "retracted", "summary")}
             for c in material.reconciled.get("corrections", [])
         ],
         "revisions": [

@@ -116,6 +116,8 @@ class FigureComparison(StoryPart):
         (ages, days of dates, numbers in names), as a bare quantity of its kind."""
         out = []
         self.mentions: dict[str, list[Mention]] = {}
+        self.parallel: set[tuple[str, int]] = set()  # figures paired by the words around them
+        self.apart: set[frozenset[str]] = set()  # pairs of articles that tell two events alike
         for aid in sorted(self.facts):
             found = mentions(aid, self.texts[aid], self.facts[aid])
             self.mentions[aid] = found
@@ -143,13 +145,19 @@ class FigureComparison(StoryPart):
         ids = sorted(self.mentions)
         for x, first in enumerate(ids):
             for second in ids[x + 1:]:
+                pairs = []
                 for ma, mb, al in pair_articles(self.mentions[first], self.mentions[second]):
                     i, j = at.get((first, ma.start)), at.get((second, mb.start))
                     if i is None or j is None:
                         continue
-                    a, b = figures[i], figures[j]
-                    if al.holder or self._parallel_fact(a, b, protagonists):
-                        links.append((2.0 + al.score, i, j))
+                    if al.holder or self._parallel_fact(figures[i], figures[j], protagonists):
+                        pairs.append((2.0 + al.score, i, j))
+                differ = sum(not agree(figures[i].q, figures[j].q) for _, i, j in pairs)
+                if differ >= 2 and differ > len(pairs) - differ:
+                    self.apart.add(frozenset((first, second)))
+                    continue  # told alike, disagreeing on most figures: two events (or two times), not a dispute
+                links += pairs
+                self.parallel.update((figures[k].article, figures[k].q.start) for _, i, j in pairs for k in (i, j))
         return links
 
     def _parallel_fact(self, a: Figure, b: Figure, protagonists: set[str]) -> bool:
@@ -270,17 +278,18 @@ class FigureComparison(StoryPart):
         """Figures grouped by the question they answer: pairs told in parallel, then mutual best pairs
         between articles, best first."""
         protagonists = self._protagonists()
+        parallel = self._parallel_links(figures)
         best: dict[tuple[int, str], tuple[float, int]] = {}
         for i, a in enumerate(figures):
             for j, b in enumerate(figures):
-                if a.article == b.article or not (a.told and b.told):
+                if a.article == b.article or not (a.told and b.told) or frozenset((a.article, b.article)) in self.apart:
                     continue
                 score = self._affinity(a, b, protagonists)
                 if score >= 0 and score > best.get((i, b.article), (-1.0, -1))[0]:
                     best[(i, b.article)] = (score, j)
         links = sorted(
             [(score, i, j) for (i, _), (score, j) in best.items()
-             if i < j and best.get((j, figures[i].article), (0, -1))[1] == i] + self._parallel_links(figures),
+             if i < j and best.get((j, figures[i].article), (0, -1))[1] == i] + parallel,
             reverse=True,
         )
         # best pair first; a topic holds at most one figure of each article (no chaining through one)
@@ -430,6 +439,7 @@ class FigureComparison(StoryPart):
         return {
             "topic": self._figure_topic(members),
             "kind": "quantity",
+            "basis": "parallel" if any((f.article, f.q.start) in self.parallel for f in members) else "meaning",
             "statements": [(f.article, f.item.statement.start) for f in members],
             "values": [self._side(side) for side in sides],
         }

@@ -39,6 +39,7 @@ STOP = frozenset(
     "the a an of to in on and or for with that this is was were be been by at as from it its his her their he she "
     "they said says about after before over more than have has had not but which who will would".split()
 )
+STAMP = re.compile(r"\b(published|updated|posted|last modified|copyright)\b|©", re.IGNORECASE)  # a page's own dates
 TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?|[^\w\s]")
 WINDOW = 6  # words either side that count as the figure's context
 
@@ -164,6 +165,8 @@ def mentions(article: str, text: str, facts: ArticleFacts) -> list[Mention]:
                 kind = _bare_kind(tokens, i, value, surface)
                 if kind is None or any(lo <= start < hi for lo, hi in clocks):
                     continue  # not a figure, or part of a time of day ("3 PM EST")
+                if kind in {"date", "year"} and STAMP.search(body):
+                    continue  # "Published: March 11, 2013": when the page was made, not a fact of the story
                 shown = surface
             # the figure's own words (its unit, "-year-old") are not its context
             lo, hi = i, i + 1

@@ -328,7 +328,9 @@ class Reconciler:
                         held = [q for q in self.facts[tid].quantities
                                 if it.statement.start <= q.start < it.statement.end]
                         hit = [q for q in held for w in wrong if w.kind == q.kind and agree(q, w)]
-                        said = notice and any(float(self.sim[it.index, o.index]) >= self.params.same_claim for o in own)
+                        # a notice that names a wrong figure retracts only what carries it
+                        said = notice and not wrong and any(
+                            float(self.sim[it.index, o.index]) >= self.params.same_claim for o in own)
                         if (hit or said) and key not in self.retracted:
                             self.retracted[key] = f"retracted by a correction in {self.outlets.get(cid) or cid}"
                             self.superseded[tid] |= {q.start for q in held if not wrong or q in hit}
@@ -337,7 +339,12 @@ class Reconciler:
                     retracted += self._repeats(cid, retracted)
                 if retracted:
                     published = self.published.get(cid)
+                    right = [q for q in f.quantities if q.sentence == number and q.start not in self.superseded[cid]
+                             and any(q.kind == w.kind for w in wrong)]
                     out.append({
+                        "wrong": [q.text for q in wrong],
+                        "right": [q.text for q in right],
+                        "summary": ", ".join(f"{r.text}, not {w.text}" for r, w in zip(right, wrong)) or None,
                         "article": cid,
                         "outlet": self.outlets.get(cid),
                         "published": published.isoformat() if published else None,
@@ -348,21 +355,29 @@ class Reconciler:
         return out
 
     def _repeats(self, cid: str, retracted: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Statements of other articles, published before the correction, that say what it retracted
-        (a rewrite of the corrected report repeats its error): retracted too."""
+        """Copies of what a correction retracted: statements of the corrected report's copies and
+        rewrites (its origin group), published before the correction, that say what it retracted
+        and carry its wrong figure when it corrected one. Another outlet's own report is never
+        retracted by this outlet's correction: if it had the figure right, it stays as it was."""
         keys = [(e["article"], e["start"]) for e in retracted]
         wrong = [self.item_at[k] for k in keys if k in self.item_at]
+        groups = {self.origins.get(w.article, w.article) for w in wrong}
+        figures = [q for w in wrong for q in self.facts[w.article].quantities
+                   if w.statement.start <= q.start < w.statement.end]
         mine = self.published.get(cid)
         out = []
         for it in self.items:
             key = (it.article, it.statement.start)
             when = self.published.get(it.article)
-            if it.article == cid or key in self.retracted or (mine and when and when > mine):
+            if it.article == cid or key in self.retracted or (mine and when and when > mine) \
+                    or self.origins.get(it.article, it.article) not in groups:
                 continue
+            held = [q for q in self.facts[it.article].quantities if it.statement.start <= q.start < it.statement.end]
+            if figures and not any(q.kind == w.kind and agree(q, w) for q in held for w in figures):
+                continue  # it does not repeat the wrong figure
             if any(float(self.sim[it.index, w.index]) >= self.params.same_claim for w in wrong):
                 self.retracted[key] = f"repeats what a correction in {self.outlets.get(cid) or cid} retracted"
-                self.superseded[it.article] |= {q.start for q in self.facts[it.article].quantities
-                                                if it.statement.start <= q.start < it.statement.end}
+                self.superseded[it.article] |= {q.start for q in held}
                 out.append(self._evidence(it.article, it.statement.start, it.statement.end))
         return out
 

@@ -207,13 +207,35 @@ class StoriesStore(StoreBase):
         return story
 
     def story_origins(self, story_id: int) -> dict[str, str]:
-        """article id -> origin group, for a story's articles."""
-        rows = self.conn.execute(
-            """SELECT sa.article_id, coalesce(o.origin, sa.article_id) FROM story_articles sa
-               LEFT JOIN article_origins o ON o.article_id = sa.article_id WHERE sa.story_id = ?""",
+        """article id -> origin group, for a story's articles.
+
+        Copies and rewrites share the origin of the report they retell; and one outlet is one voice:
+        the groups of an outlet's articles are one group (its later articles are its updates, never
+        a second, independent source). A group is named by its first member's origin, in article order."""
+        rows = list(self.conn.execute(
+            """SELECT sa.article_id, coalesce(o.origin, sa.article_id), a.source FROM story_articles sa
+               JOIN articles a ON a.id = sa.article_id
+               LEFT JOIN article_origins o ON o.article_id = sa.article_id WHERE sa.story_id = ?
+               ORDER BY sa.article_id""",
             (story_id,),
-        )
-        return dict(rows)
+        ))
+        parent: dict[str, str] = {}
+
+        def find(x: str) -> str:
+            while parent.setdefault(x, x) != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for _, origin, source in rows:
+            if source:
+                a, b = find(origin), find("outlet:" + source.casefold())
+                if a != b:
+                    parent[b] = a
+        names: dict[str, str] = {}
+        for _, origin, _ in rows:
+            names.setdefault(find(origin), origin)
+        return {aid: names[find(origin)] for aid, origin, _ in rows}
 
     def story_labels(self) -> dict[str, int]:
         """article id -> story id, for every clustered article."""
