@@ -318,6 +318,8 @@ class Reconciler:
                 own = [it for it in self.items
                        if it.article == cid and sentence.start <= it.statement.start < sentence.end]
                 wrong = [q for q in f.quantities if q.sentence == number and q.start in self.superseded[cid]]
+                right = [q for q in f.quantities if q.sentence == number and q.start not in self.superseded[cid]
+                         and any(q.kind == w.kind for w in wrong)]
                 if notice:
                     for it in own:
                         self.retracted[(cid, it.statement.start)] = "a correction notice, not a claim"
@@ -328,9 +330,9 @@ class Reconciler:
                         held = [q for q in self.facts[tid].quantities
                                 if it.statement.start <= q.start < it.statement.end]
                         hit = [q for q in held for w in wrong if w.kind == q.kind and agree(q, w)]
-                        # a notice that names a wrong figure retracts only what carries it
-                        said = notice and not wrong and any(
-                            float(self.sim[it.index, o.index]) >= self.params.same_claim for o in own)
+                        # what the notice says was wrong, unless the statement already gives the right figure
+                        said = notice and not any(agree(q, r) for q in held for r in right if q.kind == r.kind) \
+                            and any(float(self.sim[it.index, o.index]) >= self.params.same_claim for o in own)
                         if (hit or said) and key not in self.retracted:
                             self.retracted[key] = f"retracted by a correction in {self.outlets.get(cid) or cid}"
                             self.superseded[tid] |= {q.start for q in held if not wrong or q in hit}
@@ -339,8 +341,6 @@ class Reconciler:
                     retracted += self._repeats(cid, retracted)
                 if retracted:
                     published = self.published.get(cid)
-                    right = [q for q in f.quantities if q.sentence == number and q.start not in self.superseded[cid]
-                             and any(q.kind == w.kind for w in wrong)]
                     out.append({
                         "wrong": [q.text for q in wrong],
                         "right": [q.text for q in right],
@@ -373,8 +373,9 @@ class Reconciler:
                     or self.origins.get(it.article, it.article) not in groups:
                 continue
             held = [q for q in self.facts[it.article].quantities if it.statement.start <= q.start < it.statement.end]
-            if figures and not any(q.kind == w.kind and agree(q, w) for q in held for w in figures):
-                continue  # it does not repeat the wrong figure
+            kinds = [q for q in held if any(q.kind == w.kind for w in figures)]
+            if kinds and not any(q.kind == w.kind and agree(q, w) for q in kinds for w in figures):
+                continue  # it gives another figure than the wrong one: not a copy of the error
             if any(float(self.sim[it.index, w.index]) >= self.params.same_claim for w in wrong):
                 self.retracted[key] = f"repeats what a correction in {self.outlets.get(cid) or cid} retracted"
                 self.superseded[it.article] |= {q.start for q in held}
