@@ -36,7 +36,7 @@ ROUTES = write_routes(create_app(load_settings(env={}, db="/nonexistent/never-op
 
 def test_the_write_routes_are_found():
     paths = {path for _, path in ROUTES}
-    assert {"/login", "/logout", "/review/{story_id:int}/publish", "/api/stories/{story_id}/publish"} <= paths
+    assert {"/login", "/logout", "/review/{story_id:id}/publish", "/api/stories/{story_id}/publish"} <= paths
     assert len(ROUTES) >= 11
 
 
