@@ -73,19 +73,21 @@ def login(
     csrf: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=500)] = "/review",
 ) -> Response:
-    """Check the pre-session token, then the rate limit, then the password."""
+    """Check the pre-session token, then count the attempt (the login limit), then the password."""
     target = security.local_path(next)
     if not security.login_csrf_ok(request, csrf):
         raise HTTPException(403, "The login form has expired or did not come from this site; reload it and try again.")
     ip, name = _client(request), name.strip()
-    if not web.limiter.allowed(ip, name):
-        return _login_page(request, next_path=target, name=name, status=429,
-                           flash="Too many failed logins. Wait 15 minutes before trying again.")
-    user = web.accounts.authenticate(name, password)
+    refusal = web.limiter.attempt(ip, name)
+    user = web.accounts.authenticate(name, password) if refusal is None else None
+    if user is not None:
+        refusal = web.limiter.succeeded(ip, name)
+    if refusal is not None:
+        response = _login_page(request, next_path=target, name=name, status=429, flash=refusal.message)
+        response.headers["Retry-After"] = str(math.ceil(refusal.wait_s))
+        return response
     if user is None:
-        web.limiter.failed(ip, name)
         return _login_page(request, next_path=target, name=name, status=401, flash="Wrong name or password.")
-    web.limiter.succeeded(ip, name)
     with web.write_lock:
         token, _ = web.accounts.start_session(user["id"])
     response = RedirectResponse(target, status_code=303)
