@@ -3,11 +3,6 @@ tokens and the login limit through the store, with one scheduler between them.""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -18,17 +13,12 @@ import httpx
 import lxml.html
 import pgsupport
 import pytest
+from websupport import free_port, serving
 
 from newsdesk.auth import Accounts
 from newsdesk.store import Store
 
 PASSWORD = "correct horse battery staple"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _csrf(html: str) -> str:
@@ -41,33 +31,8 @@ def served(tmp_path: Path):
     with pgsupport.database() as url:
         with Store(url) as store:
             Accounts(store).add_user("ed", "editor", PASSWORD)
-        port = _free_port()
-        (tmp_path / "settings.toml").write_text("")
-        env = {**os.environ, "NEWSDESK_CONFIG": str(tmp_path / "settings.toml"), "NEWSDESK_DB": url}
-        log = (tmp_path / "serve.log").open("w")
-        proc = subprocess.Popen([sys.executable, "-m", "newsdesk", "serve", "--workers", "2", "--port", str(port),
-                                 "--scheduler-interval", "1"], env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert proc.poll() is None, (tmp_path / "serve.log").read_text()
-                assert time.monotonic() < deadline, "the server did not answer within 90 s"
-                time.sleep(0.3)
+        with serving(tmp_path, url, "--workers", "2", "--scheduler-interval", "1") as base:
             yield base, url
-        finally:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            log.close()
 
 
 def _client(base: str) -> httpx.Client:
@@ -164,6 +129,6 @@ def test_a_burst_of_logins_at_once_logs_no_one_in_and_locks_out_no_other_editor(
 
 
 def test_several_workers_on_a_sqlite_store_are_refused_with_the_reason(cli):
-    result = cli("serve", "--workers", "2", "--port", str(_free_port()))
+    result = cli("serve", "--workers", "2", "--port", str(free_port()))
     assert result.exit_code == 2
     assert "needs a PostgreSQL store" in result.output and "newsdesk db copy" in result.output
