@@ -104,8 +104,9 @@ class AccountsStore(StoreBase):
     def login_limits(self, keys: list[str], now: float) -> Iterator[dict[str, dict[str, Any]]]:
         """The login-limit rows of ``keys`` (new ones at zero), locked until the block ends: another process
         counting an attempt on them waits (a row lock on PostgreSQL; SQLite has one writer). What the block
-        leaves in them is written back, in the same transaction. Rows forgotten before ``now`` are deleted first
-        (on PostgreSQL only those no one holds, so two attempts never wait on each other in a cycle)."""
+        leaves in them is written back, in the same transaction. Rows forgotten before ``now`` are deleted first,
+        in a transaction of their own that waits for no one (on PostgreSQL it skips the rows others hold), so
+        that attempts wait only for each other's rows, always taken in the same order: never in a cycle."""
         keys = sorted(set(keys))  # one order for every attempt: no deadlock between two of them
         marks = ", ".join("?" for _ in keys)
         with self.transaction() as conn:
@@ -114,6 +115,7 @@ class AccountsStore(StoreBase):
                                 WHERE forget_at < ? FOR UPDATE SKIP LOCKED)""", (now,))
             else:
                 conn.execute("DELETE FROM login_limits WHERE forget_at < ?", (now,))
+        with self.transaction() as conn:
             conn.executemany("INSERT INTO login_limits (key) VALUES (?) ON CONFLICT (key) DO NOTHING", [(k,) for k in keys])
             lock = " FOR UPDATE" if self.sql.postgres else ""
             rows = {row["key"]: dict(row) for row in conn.execute(

@@ -230,7 +230,7 @@ class HostileInput:
             return
         try:
             raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogatepass")
-            check_text(raw_path, "address")
+            check_text(raw_path, "web address")
             check_query(scope.get("query_string", b""), "query")
             if scope["method"] in BODY_METHODS:
                 body = await _read_body(receive)
