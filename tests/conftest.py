@@ -39,7 +39,7 @@ def seeds() -> Path:
 
 # the store, pipeline and web tests: each runs on SQLite and on PostgreSQL (see pgsupport)
 BOTH_BACKENDS = {"test_store", "test_revisions", "test_auth", "test_ingest", "test_stories", "test_feeds",
-                 "test_scheduler", "test_web", "test_newsroom"}
+                 "test_scheduler", "test_web", "test_newsroom", "test_web_hostile"}
 
 
 def pytest_configure(config) -> None:

@@ -1,18 +1,21 @@
-"""Editor accounts: hashed passwords, sessions that expire, tokens kept hashed, a login limit, the users command."""
+"""Editor accounts: hashed passwords, sessions that expire, tokens kept hashed, the login limit, the users command."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from typer.testing import CliRunner
 
 from newsdesk import cli_users
-from newsdesk.auth import Accounts, AuthError, LoginLimiter, SharedLoginLimiter, hash_password, verify_password
+from newsdesk.auth import Accounts, AuthError, hash_password, verify_password
 from newsdesk.cli import app
+from newsdesk.login_limit import LoginLimit, Rule
 from newsdesk.store import Store
 
 PASSWORD = "correct horse battery"
@@ -153,49 +156,99 @@ def test_a_token_needs_a_known_user_and_a_label(accounts):
 # ------------------------------------------------------------------ the login limit
 
 
-@pytest.fixture(params=["in memory", "in the store"])
-def make_limiter(request, store):
-    """The in-process limiter, and the one every web process shares through the store."""
-    def make(clock):
-        if request.param == "in memory":
-            return LoginLimiter(attempts=5, window_s=900, clock=clock)
-        return SharedLoginLimiter(lambda: store, attempts=5, window_s=900, clock=clock)
-    return make
+@pytest.fixture
+def clock():
+    return Clock(1000.0)
 
 
-def test_the_sixth_failed_login_within_the_window_is_blocked_and_freed_after_it(make_limiter):
-    clock = Clock(1000.0)
-    limiter = make_limiter(clock)
+@pytest.fixture
+def limit(store, clock):
+    """The login limit on the test's store, on the test's clock: 5 attempts a name, 50 an address, per 900 s."""
+    return LoginLimit(lambda: store, per_name=Rule(5, 900), per_address=Rule(50, 900), max_lock_s=86_400, clock=clock)
+
+
+def test_the_sixth_attempt_within_the_window_is_refused_before_any_password_check_and_freed_after_it(limit, clock):
     for _ in range(5):
-        assert limiter.allowed("10.0.0.1", "ann")
-        limiter.failed("10.0.0.1", "ann")
-    assert not limiter.allowed("10.0.0.1", "ann")
-    assert not limiter.allowed("10.0.0.1", "bob")  # the address is blocked, whatever the name
-    assert not limiter.allowed("10.9.9.9", "ANN")  # and the name, from any address
-    assert limiter.allowed("10.9.9.9", "bob")
+        assert limit.attempt("10.0.0.1", "ann") is None  # counted before its password is checked
+    refused = limit.attempt("10.0.0.1", "ann")
+    assert refused.by == "name" and refused.wait_s == 900
+    assert "for this user name" in refused.message and "15 minutes" in refused.message
+    assert limit.attempt("10.9.9.9", " ANN ").by == "name"  # the name, from any address, however written
     clock.now += 899
-    assert not limiter.allowed("10.0.0.1", "ann")
+    assert limit.attempt("10.0.0.1", "ann") is not None
     clock.now += 2
-    assert limiter.allowed("10.0.0.1", "ann")
+    assert limit.attempt("10.0.0.1", "ann") is None
 
 
-def test_a_successful_login_clears_the_failures_against_that_name(make_limiter):
-    limiter = make_limiter(Clock(0.0))
+def test_one_name_locked_out_does_not_lock_out_another_editor_at_the_same_address(limit):
+    for _ in range(6):
+        limit.attempt("10.0.0.1", "ann")
+    assert limit.attempt("10.0.0.1", "ann") is not None
+    assert limit.attempt("10.0.0.1", "bob") is None
+    assert limit.succeeded("10.0.0.1", "bob") is None
+
+
+def test_an_address_trying_many_names_is_locked_out_at_a_far_higher_count(limit):
+    for k in range(50):
+        assert limit.attempt("10.6.6.6", f"name{k}") is None, k
+    refused = limit.attempt("10.6.6.6", "zed")
+    assert refused.by == "address" and "from your address" in refused.message
+    assert limit.attempt("10.0.0.1", "zed") is None  # the name itself is not locked
+
+
+def test_each_lockout_lasts_twice_as_long_as_the_one_before_until_a_quiet_window(limit, clock):
+    waits = []
+    for _ in range(3):
+        *allowed, refused = [limit.attempt("10.0.0.1", "ann") for _ in range(6)]
+        assert allowed == [None] * 5
+        waits.append(refused.wait_s)
+        clock.now += refused.wait_s + 1
+    assert waits == [900, 1800, 3600]
+    clock.now += 900  # quiet for a whole window after the lock ended
+    for _ in range(5):
+        assert limit.attempt("10.0.0.1", "ann") is None
+    assert limit.attempt("10.0.0.1", "ann").wait_s == 900
+
+
+def test_a_successful_login_clears_the_attempts_against_that_name(limit):
     for _ in range(4):
-        limiter.failed("10.0.0.1", "ann")
-    limiter.succeeded("10.0.0.1", "ann")
-    for _ in range(4):
-        limiter.failed("10.0.0.1", "ann")
-    assert limiter.allowed("10.0.0.1", "ann")
+        limit.attempt("10.0.0.1", "ann")
+    limit.attempt("10.0.0.1", "ann")
+    assert limit.succeeded("10.0.0.1", "ann") is None
+    for _ in range(5):
+        assert limit.attempt("10.0.0.1", "ann") is None
 
 
-def test_a_success_does_not_clear_what_another_address_tried_against_other_names(make_limiter):
-    limiter = make_limiter(Clock(0.0))
-    for name in ("ann", "bob", "cy", "dee", "eve"):
-        limiter.failed("10.6.6.6", name)
-    limiter.succeeded("10.0.0.1", "ann")
-    assert not limiter.allowed("10.6.6.6", "zed")  # the guessing address stays blocked
-    assert limiter.allowed("10.0.0.1", "ann")
+def test_a_right_password_is_not_let_in_when_its_name_was_locked_while_it_was_checked(limit):
+    """A burst of guesses: the right one counted first is still refused once the others lock the name."""
+    assert limit.attempt("10.0.0.1", "ann") is None  # the right password, being checked…
+    for _ in range(5):
+        limit.attempt("10.0.0.1", "ann")  # …while the others arrive
+    assert limit.succeeded("10.0.0.1", "ann").by == "name"
+    assert limit.attempt("10.0.0.1", "ann") is not None  # and the name stays locked
+
+
+def test_attempts_made_at_once_by_many_connections_are_each_counted(db_path):
+    """The count and the check are one step: 30 attempts at once, each on its own connection, let 5 through."""
+    ready = threading.Barrier(30)
+
+    def attempt(_):
+        with Store(db_path) as store:
+            ready.wait()
+            return LoginLimit(lambda: store).attempt("10.0.0.1", "ann")
+
+    with ThreadPoolExecutor(30) as threads:
+        results = list(threads.map(attempt, range(30)))
+    assert sum(result is None for result in results) == 5
+
+
+def test_rows_of_names_and_addresses_that_no_longer_matter_are_deleted(limit, store, clock):
+    for k in range(20):
+        limit.attempt(f"10.0.0.{k}", f"name{k}")
+    assert store.conn.execute("SELECT count(*) FROM login_limits").fetchone()[0] == 40
+    clock.now += 901
+    limit.attempt("10.0.0.1", "ann")
+    assert store.conn.execute("SELECT count(*) FROM login_limits").fetchone()[0] == 2
 
 
 # ------------------------------------------------------------------ newsdesk users

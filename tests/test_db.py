@@ -15,7 +15,8 @@ from conftest import EXAMPLES
 from typer.testing import CliRunner
 from websupport import new_version, publish, published_seeds
 
-from newsdesk.auth import Accounts, SharedLoginLimiter
+from newsdesk.auth import Accounts
+from newsdesk.login_limit import LoginLimit
 from newsdesk.cli import app
 from newsdesk.models import Article, Failure
 from newsdesk.store import Store, utcnow
@@ -38,14 +39,14 @@ def _copy(*args: str):
 @pytest.fixture(scope="module")
 def full_store(tmp_path_factory):
     """A SQLite store with rows in every table: the published seed story and a corrected version of it,
-    an editor with a session, a token and failed logins, a feed with a poll, an ingest failure and a revised article."""
+    an editor with a session, a token and login attempts, a feed with a poll, an ingest failure and a revised article."""
     desk = published_seeds(tmp_path_factory, "copy")
     publish(desk, new_version(desk, headline="A later headline"), note="The first version named the wrong day.")
     with Store(desk.db) as store:
         accounts = Accounts(store)
         accounts.start_session(desk.user["id"])
         accounts.issue_token(desk.user["name"], "copy test")
-        SharedLoginLimiter(lambda: store).failed("10.0.0.9", "mallory")
+        LoginLimit(lambda: store).attempt("10.0.0.9", "mallory")
         feed, _ = store.add_feed("https://example.org/feed.xml")
         now = utcnow()
         store.record_poll(feed, started=now, elapsed=0.2, outcome="ok", next_poll_at=now + timedelta(hours=1))

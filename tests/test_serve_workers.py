@@ -3,29 +3,22 @@ tokens and the login limit through the store, with one scheduler between them.""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
+import threading
 import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import lxml.html
 import pgsupport
 import pytest
+from websupport import free_port, serving
 
 from newsdesk.auth import Accounts
 from newsdesk.store import Store
 
 PASSWORD = "correct horse battery staple"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _csrf(html: str) -> str:
@@ -38,33 +31,8 @@ def served(tmp_path: Path):
     with pgsupport.database() as url:
         with Store(url) as store:
             Accounts(store).add_user("ed", "editor", PASSWORD)
-        port = _free_port()
-        (tmp_path / "settings.toml").write_text("")
-        env = {**os.environ, "NEWSDESK_CONFIG": str(tmp_path / "settings.toml"), "NEWSDESK_DB": url}
-        log = (tmp_path / "serve.log").open("w")
-        proc = subprocess.Popen([sys.executable, "-m", "newsdesk", "serve", "--workers", "2", "--port", str(port),
-                                 "--scheduler-interval", "1"], env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert proc.poll() is None, (tmp_path / "serve.log").read_text()
-                assert time.monotonic() < deadline, "the server did not answer within 90 s"
-                time.sleep(0.3)
+        with serving(tmp_path, url, "--workers", "2", "--scheduler-interval", "1") as base:
             yield base, url
-        finally:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            log.close()
 
 
 def _client(base: str) -> httpx.Client:
@@ -124,7 +92,43 @@ def test_two_workers_share_sessions_csrf_and_the_login_limit_and_run_one_schedul
         assert store.meta_value("scheduler_leader") is not None
 
 
+BURST = 60
+
+
+def test_a_burst_of_logins_at_once_logs_no_one_in_and_locks_out_no_other_editor(served):
+    """Issue 22: 60 logins at once for one name, 59 wrong passwords and the right one last, across both processes.
+    Each attempt is counted before its password is checked, so at most five passwords are checked and the right
+    one is not let in; another editor at the same address still logs in."""
+    pgsupport.require()
+    base, url = served
+    with Store(url) as store:
+        Accounts(store).add_user("ann", "editor", PASSWORD)
+    with _client(base) as browser:
+        form = browser.get("/login")
+        cookie, token = browser.cookies["newsdesk_login"], _csrf(form.text)
+    with ThreadPoolExecutor(BURST) as pool:  # both processes, their threads and store connections, warmed up
+        list(pool.map(lambda _: httpx.get(f"{base}/healthz", timeout=30).status_code, range(BURST)))
+        ready = threading.Barrier(BURST)
+
+        def attempt(password: str) -> int:
+            with httpx.Client(base_url=base, timeout=120, cookies={"newsdesk_login": cookie},
+                              limits=httpx.Limits(max_keepalive_connections=0)) as client:
+                ready.wait()
+                if password == PASSWORD:
+                    time.sleep(0.01)  # the right one last
+                return client.post("/login", data={"name": "ed", "password": password, "csrf": token}).status_code
+
+        passwords = ["wrong password!"] * (BURST - 1) + [PASSWORD]
+        statuses = Counter(pool.map(attempt, passwords))
+    assert statuses[303] == 0, f"the burst logged in: {dict(statuses)}"
+    assert statuses[401] <= 5 and statuses[429] >= BURST - 5, dict(statuses)  # five passwords checked at most
+    with _client(base) as other:  # the same address, another editor
+        form = other.get("/login")
+        login = other.post("/login", data={"name": "ann", "password": PASSWORD, "csrf": _csrf(form.text)})
+        assert login.status_code == 303, login.text
+
+
 def test_several_workers_on_a_sqlite_store_are_refused_with_the_reason(cli):
-    result = cli("serve", "--workers", "2", "--port", str(_free_port()))
+    result = cli("serve", "--workers", "2", "--port", str(free_port()))
     assert result.exit_code == 2
     assert "needs a PostgreSQL store" in result.output and "newsdesk db copy" in result.output

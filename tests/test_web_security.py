@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from fastapi.routing import iter_route_contexts
 from starlette.testclient import TestClient
-from websupport import EDITOR, PASSWORD, form_token, login, new_version, page, publish, published_seeds, snapshot
+from websupport import (EDITOR, PASSWORD, form_token, free_port, login, new_version, page, publish, published_seeds,
+                        serving, snapshot)
 
 from newsdesk.auth import Accounts
 from newsdesk.models import Article
@@ -36,7 +38,7 @@ ROUTES = write_routes(create_app(load_settings(env={}, db="/nonexistent/never-op
 
 def test_the_write_routes_are_found():
     paths = {path for _, path in ROUTES}
-    assert {"/login", "/logout", "/review/{story_id:int}/publish", "/api/stories/{story_id}/publish"} <= paths
+    assert {"/login", "/logout", "/review/{story_id:id}/publish", "/api/stories/{story_id}/publish"} <= paths
     assert len(ROUTES) >= 11
 
 
@@ -259,11 +261,26 @@ def test_login_is_refused_with_429_after_five_failures_even_with_the_right_passw
         wrong = client.post("/login", data={"name": EDITOR, "password": "not the password", "csrf": token})
         assert wrong.status_code == 401 and "Wrong name or password" in wrong.text
     right = client.post("/login", data={"name": EDITOR, "password": PASSWORD, "csrf": token}, follow_redirects=False)
-    assert right.status_code == 429 and "Too many failed logins" in right.text
+    assert right.status_code == 429 and "Too many failed logins for this user name. Wait 15 minutes" in right.text
+    assert right.headers["retry-after"] == "900"
     assert "newsdesk_session=" not in right.headers.get("set-cookie", "")
     again = TestClient(create_app(desk.settings))  # a restarted server, or another web process, remembers
     blocked = again.post("/login", data={"name": EDITOR, "password": PASSWORD, "csrf": form_token(again.get("/login").text)})
     assert blocked.status_code == 429
+
+
+def test_five_wrong_passwords_for_one_editor_do_not_lock_out_another_at_the_same_address(tmp_path_factory):
+    """Issue 22: the limit by address is far higher than by name; one name guessed at locks out that name only."""
+    desk = published_seeds(tmp_path_factory, "same-address")
+    with desk.store() as store:
+        Accounts(store).add_user("ann", "editor", PASSWORD)
+    client = TestClient(create_app(desk.settings))  # every request from the same address
+    token = form_token(client.get("/login").text)
+    for _ in range(5):
+        assert client.post("/login", data={"name": EDITOR, "password": "not the password", "csrf": token}).status_code == 401
+    assert client.post("/login", data={"name": EDITOR, "password": PASSWORD, "csrf": token}).status_code == 429
+    other = client.post("/login", data={"name": "ann", "password": PASSWORD, "csrf": token}, follow_redirects=False)
+    assert other.status_code == 303 and "newsdesk_session=" in other.headers["set-cookie"]
 
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example"])
@@ -289,3 +306,25 @@ def test_x_forwarded_proto_makes_the_cookie_secure_only_from_a_trusted_proxy(des
                            headers=headers, follow_redirects=False)
     cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("newsdesk_session="))
     assert ("secure" in cookie.lower()) is secure
+
+
+@pytest.mark.parametrize("settings,believed", [("", False), ('forwarded_allow_ips = ["127.0.0.1"]\n', True)],
+                         ids=["no proxy named (the default)", "the proxy named"])
+def test_serve_believes_x_forwarded_headers_only_from_a_proxy_the_settings_name(tmp_path, settings, believed):
+    """Issue 22: by default no address is a proxy's, so a client's own X-Forwarded-For does not change the address
+    the login limit counts and the log shows, and its X-Forwarded-Proto does not make the cookies Secure."""
+    with serving(tmp_path, tmp_path / "store.db", "--no-scheduler", settings=settings) as base:
+        form = httpx.get(f"{base}/login", headers={"X-Forwarded-For": "10.9.8.7", "X-Forwarded-Proto": "https"})
+    flags = {part.strip().lower() for part in form.headers["set-cookie"].split(";")}
+    assert ("secure" in flags) is believed
+    log = (tmp_path / "serve.log").read_text()
+    assert ('10.9.8.7:0 - "GET /login' in log) is believed
+    assert ('127.0.0.1:' in log.split('"GET /login')[0].splitlines()[-1]) is not believed
+
+
+@pytest.mark.parametrize("option", [["--forwarded-allow-ips", "proxy.internal"], []])
+def test_serve_refuses_a_proxy_named_by_anything_but_its_address(cli, tmp_path, option):
+    env = {} if option else {"NEWSDESK_FORWARDED_ALLOW_IPS": "10.0.0.5,proxy.internal"}
+    result = cli("serve", "--no-scheduler", "--port", str(free_port()), *option, env=env)
+    assert result.exit_code == 2
+    assert "'proxy.internal' is not an IP address or network" in result.output

@@ -1,4 +1,4 @@
-"""Shared by the web tests: a published seeds store, a logged-in client, HTML queries, store snapshots.
+"""Shared by the web tests: a published seeds store, a logged-in client, a real server, HTML queries, store snapshots.
 
 The seeds store (3 articles, one story, its brief) is built once per test session and
 copied for each module, so every module starts from the same state and may change its
@@ -7,12 +7,21 @@ own copy.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import socket
 import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import lxml.html
 import pgsupport
 from conftest import SEEDS, need
@@ -164,3 +173,45 @@ def snapshot(db: Path) -> dict[str, list[tuple]]:
         return {t: sorted(map(repr, conn.execute(f'SELECT * FROM "{t}"'))) for t in tables}
     finally:
         conn.close()
+
+
+# -- a real server --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(folder: Path, db: Path | str, *args: str, settings: str = "") -> Iterator[str]:
+    """``newsdesk serve ARGS`` on 127.0.0.1 and a free port, with ``settings`` as its settings file; yields its
+    base URL once /healthz answers, and stops it (Ctrl+C) afterwards. Its log is ``folder/serve.log``."""
+    port = free_port()
+    (folder / "settings.toml").write_text(settings)
+    env = {**os.environ, "NEWSDESK_CONFIG": str(folder / "settings.toml"), "NEWSDESK_DB": str(db)}
+    log = (folder / "serve.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "newsdesk", "serve", "--port", str(port), *args], env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, (folder / "serve.log").read_text()
+            assert time.monotonic() < deadline, "the server did not answer within 90 s"
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()

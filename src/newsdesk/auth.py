@@ -1,4 +1,4 @@
-"""Who may write: editor accounts, browser sessions, API tokens and a login rate limit.
+"""Who may write: editor accounts, browser sessions and API tokens (the login limit: :mod:`newsdesk.login_limit`).
 
 Passwords are kept as argon2id hashes (argon2-cffi). Session and API tokens are
 random, shown to their holder once, and stored only as SHA-256 digests: a copy of
@@ -11,9 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import threading
-import time
-from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -164,86 +161,3 @@ class Accounts:
         """Make an API token useless at once (the id is what 'newsdesk users tokens' lists)."""
         if not self.store.delete_api_token(token_id):
             raise AuthError(f"there is no API token with id {token_id}")
-
-
-class LoginLimiter:
-    """At most ``attempts`` failed logins per client address and per user name within ``window_s``.
-
-    In memory, per process: a restart forgets. Guessing a password then takes, per name and
-    per address, five tries a quarter hour. A success clears that name's failures (and those
-    the same address made against that name).
-    """
-
-    def __init__(self, attempts: int = 5, window_s: float = 900.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.attempts = attempts
-        self.window_s = window_s
-        self.clock = clock
-        self._by_ip: dict[str, deque[tuple[float, str]]] = {}
-        self._by_name: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allowed(self, ip: str, name: str) -> bool:
-        with self._lock:
-            self._forget_old()
-            return (len(self._by_ip.get(ip, ())) < self.attempts
-                    and len(self._by_name.get(_name_key(name), ())) < self.attempts)
-
-    def failed(self, ip: str, name: str) -> None:
-        now = self.clock()
-        with self._lock:
-            self._by_ip.setdefault(ip, deque()).append((now, _name_key(name)))
-            self._by_name.setdefault(_name_key(name), deque()).append(now)
-
-    def succeeded(self, ip: str, name: str) -> None:
-        key = _name_key(name)
-        with self._lock:
-            self._by_name.pop(key, None)
-            if ip in self._by_ip:
-                self._by_ip[ip] = deque(f for f in self._by_ip[ip] if f[1] != key)
-
-    def _forget_old(self) -> None:
-        """Drop failures older than the window, and the keys left with none (memory stays bounded)."""
-        since = self.clock() - self.window_s
-        _prune(self._by_ip, since, lambda failure: failure[0])
-        _prune(self._by_name, since, lambda failure: failure)
-
-
-class SharedLoginLimiter:
-    """The same limit as :class:`LoginLimiter`, with the failures kept in the store, so that every web
-    process (``serve --workers N``) and every host sees them all and a restart forgets nothing.
-
-    ``store``: a callable giving the calling thread's store. ``clock``: wall-clock seconds (processes
-    share no monotonic clock)."""
-
-    def __init__(self, store: Callable[[], Store], attempts: int = 5, window_s: float = 900.0,
-                 clock: Callable[[], float] = time.time) -> None:
-        self.store = store
-        self.attempts = attempts
-        self.window_s = window_s
-        self.clock = clock
-
-    def allowed(self, ip: str, name: str) -> bool:
-        by_ip, by_name = self.store().login_failures_since(ip, _name_key(name), self.clock() - self.window_s)
-        return by_ip < self.attempts and by_name < self.attempts
-
-    def failed(self, ip: str, name: str) -> None:
-        now = self.clock()
-        store = self.store()
-        store.add_login_failure(ip, _name_key(name), now)
-        store.forget_login_failures(now - self.window_s)  # the table stays as small as the window
-
-    def succeeded(self, ip: str, name: str) -> None:
-        self.store().clear_login_failures(ip, _name_key(name))
-
-
-def _prune(failures_by_key: dict[str, deque], since: float, when: Callable[[Any], float]) -> None:
-    for key in list(failures_by_key):
-        failures = failures_by_key[key]
-        while failures and when(failures[0]) <= since:
-            failures.popleft()
-        if not failures:
-            del failures_by_key[key]
-
-
-def _name_key(name: str) -> str:
-    return (name or "").strip().casefold()

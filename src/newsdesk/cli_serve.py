@@ -8,6 +8,7 @@ key, failed logins; and one scheduler runs across them (see ``newsdesk.scheduler
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -34,7 +35,7 @@ def serve(
     no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="Serve pages only: do not poll feeds or write briefs in the background.")] = False,
     demo_user: Annotated[bool, typer.Option("--demo-user", help="Create an editor 'demo' with a random password on first start (printed once, saved to demo-login.txt beside the store).")] = False,
     scheduler_interval: Annotated[float, typer.Option("--scheduler-interval", min=1.0, help="Seconds between two scheduler cycles (each polls the feeds that are due and writes what is new).")] = 60.0,
-    forwarded_allow_ips: Annotated[str, typer.Option("--forwarded-allow-ips", help="Proxies (comma-separated IPs, or *) whose X-Forwarded-Proto/For headers are trusted, e.g. a TLS-terminating proxy; session cookies are Secure when it says https.")] = "127.0.0.1",
+    forwarded_allow_ips: Annotated[str | None, typer.Option("--forwarded-allow-ips", help="Proxies (comma-separated IPs or CIDR networks, or *) whose X-Forwarded-For/Proto headers are believed, e.g. a TLS-terminating proxy; session cookies are Secure when it says https. Default: the setting forwarded_allow_ips (none: no proxy is believed).")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Web processes behind the one port (more than 1 needs a PostgreSQL store); one scheduler runs across them.")] = 1,
 ) -> None:
     """Run the web newsroom: front page, stories, the editors' review desk, the JSON API and feeds.
@@ -54,13 +55,19 @@ def serve(
         err.print(f"[red]error:[/] --workers {workers} needs a PostgreSQL store: a SQLite file is written by one "
                   "server process. Copy it with 'newsdesk db copy' and serve with --db postgresql://USER@HOST:PORT/DB.")
         raise typer.Exit(2)
+    try:
+        proxies = trusted_proxies(forwarded_allow_ips, settings)
+    except ValueError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from None
     store = desk.store  # opened (and migrated) once here, before any worker starts
     if demo_user:
         ensure_demo_user(store, store_path)
     if host not in LOOPBACK:
         err.print(f"[yellow]note:[/] listening on {escape(host)}: put a TLS-terminating proxy in front so passwords and cookies travel encrypted.")
-    options = dict(host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips, log_level="info",
-                   server_header=False)
+    # no proxy named: uvicorn reads no X-Forwarded-* header at all (its own default believes 127.0.0.1)
+    options = dict(host=host, port=port, proxy_headers=bool(proxies), forwarded_allow_ips=",".join(proxies),
+                   log_level="info", server_header=False)
     err.print(f"Serving the newsroom on http://{escape(host)}:{port}/ (store {escape(store.name)}"
               f"{f', {workers} processes' if workers > 1 else ''}); Ctrl+C stops it.")
     if workers > 1:
@@ -72,6 +79,25 @@ def serve(
     scheduler = None if no_scheduler else Scheduler(settings, store_path, interval_s=scheduler_interval)
     app = create_app(settings, store_path=store_path, scheduler=scheduler)
     uvicorn.run(app, **options)
+
+
+def trusted_proxies(option: str | None, settings: Settings) -> list[str]:
+    """The proxies whose X-Forwarded-* headers are believed: ``--forwarded-allow-ips``, else the setting
+    ``forwarded_allow_ips``. Each must be an IP address, a CIDR network or ``*``; ValueError names one that is not
+    (uvicorn would take a name silently as a literal that never matches)."""
+    if option is not None:
+        values, where = [part.strip() for part in option.split(",") if part.strip()], "--forwarded-allow-ips"
+    else:
+        values, where = list(settings.forwarded_allow_ips or []), "the setting forwarded_allow_ips"
+    for value in values:
+        if value == "*":
+            continue
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ValueError(f"{where}: {value!r} is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24); "
+                             "name each proxy by its address") from None
+    return values
 
 
 def worker_app():

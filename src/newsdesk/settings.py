@@ -105,6 +105,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("llm_model", str, None, "Model name sent to the chat endpoint (required when brief_writer is llm)."),
     Setting("llm_api_key_env", str, "NEWSDESK_LLM_API_KEY", "Name of the environment variable that holds the endpoint's API key (none: no key sent)."),
     Setting("llm_timeout", float, 60.0, "Seconds to wait for the chat endpoint before the extractive brief is used."),
+    # the web desk (newsdesk serve)
+    Setting(
+        "forwarded_allow_ips",
+        list,
+        [],
+        "Proxies (IP addresses or CIDR networks, or *) whose X-Forwarded-For and X-Forwarded-Proto headers 'serve' "
+        "believes: the client address the login limit counts, and https for Secure cookies. Default: none, so a "
+        "request is from the address it connects from; name your TLS-terminating proxy here (or --forwarded-allow-ips).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

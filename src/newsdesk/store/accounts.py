@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -96,31 +98,36 @@ class AccountsStore(StoreBase):
         with self.transaction() as conn:
             return conn.execute("DELETE FROM api_tokens WHERE id = ?", (token_id,)).rowcount > 0
 
-    # failed logins (the login limit, shared by every web process)
+    # the login limit (newsdesk.login_limit): one row per user name and per client address
 
-    def add_login_failure(self, ip: str, name_key: str, at: float) -> None:
+    @contextmanager
+    def login_limits(self, keys: list[str], now: float) -> Iterator[dict[str, dict[str, Any]]]:
+        """The login-limit rows of ``keys`` (new ones at zero), locked until the block ends: another process
+        counting an attempt on them waits (a row lock on PostgreSQL; SQLite has one writer). What the block
+        leaves in them is written back, in the same transaction. Rows forgotten before ``now`` are deleted first,
+        in a transaction of their own that waits for no one (on PostgreSQL it skips the rows others hold), so
+        that attempts wait only for each other's rows, always taken in the same order: never in a cycle."""
+        keys = sorted(set(keys))  # one order for every attempt: no deadlock between two of them
+        marks = ", ".join("?" for _ in keys)
         with self.transaction() as conn:
-            conn.execute("INSERT INTO login_failures (at, ip, name_key) VALUES (?, ?, ?)", (at, ip, name_key))
-
-    def login_failures_since(self, ip: str, name_key: str, since: float) -> tuple[int, int]:
-        """(failures from ``ip``, failures against ``name_key`` not cleared by a later success) after ``since``."""
-        row = self.conn.execute(
-            """SELECT coalesce(sum(CASE WHEN ip = ? THEN 1 ELSE 0 END), 0),
-                      coalesce(sum(CASE WHEN name_key = ? AND name_cleared = 0 THEN 1 ELSE 0 END), 0)
-               FROM login_failures WHERE at > ? AND (ip = ? OR name_key = ?)""",
-            (ip, name_key, since, ip, name_key)).fetchone()
-        return int(row[0]), int(row[1])
-
-    def clear_login_failures(self, ip: str, name_key: str) -> None:
-        """A login succeeded: that name's failures no longer count against it, and that address's against it none."""
+            if self.sql.postgres:
+                conn.execute("""DELETE FROM login_limits WHERE key IN (SELECT key FROM login_limits
+                                WHERE forget_at < ? FOR UPDATE SKIP LOCKED)""", (now,))
+            else:
+                conn.execute("DELETE FROM login_limits WHERE forget_at < ?", (now,))
         with self.transaction() as conn:
-            conn.execute("DELETE FROM login_failures WHERE ip = ? AND name_key = ?", (ip, name_key))
-            conn.execute("UPDATE login_failures SET name_cleared = 1 WHERE name_key = ?", (name_key,))
+            conn.executemany("INSERT INTO login_limits (key) VALUES (?) ON CONFLICT (key) DO NOTHING", [(k,) for k in keys])
+            lock = " FOR UPDATE" if self.sql.postgres else ""
+            rows = {row["key"]: dict(row) for row in conn.execute(
+                f"SELECT {_LIMIT} FROM login_limits WHERE key IN ({marks}) ORDER BY key{lock}", keys)}
+            yield rows
+            conn.executemany(
+                "UPDATE login_limits SET attempts = ?, window_start = ?, locked_until = ?, lockouts = ?, forget_at = ? "
+                "WHERE key = ?",
+                [(r["attempts"], r["window_start"], r["locked_until"], r["lockouts"], r["forget_at"], key)
+                 for key, r in rows.items()])
 
-    def forget_login_failures(self, before: float) -> None:
-        with self.transaction() as conn:
-            conn.execute("DELETE FROM login_failures WHERE at <= ?", (before,))
 
-
+_LIMIT = "key, attempts, window_start, locked_until, lockouts, forget_at"
 _USER = "id, name, role, created_at"
 _USER_OF_U = ", ".join(f"u.{column}" for column in _USER.split(", "))  # the same, of a table aliased u

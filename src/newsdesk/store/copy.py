@@ -21,7 +21,7 @@ TABLES = (
     "feeds", "articles", "fetch_attempts", "ingest_failures", "article_revisions", "article_vectors", "stories",
     "article_origins", "story_articles", "lexicon", "meta", "article_facts", "statement_vectors", "text_vectors",
     "briefs", "brief_lines", "users", "sessions", "api_tokens", "audit_log", "corrections", "stories_fts",
-    "story_entities", "login_failures",
+    "story_entities", "login_limits",
 )
 # columns that may point at a later row of their own table: written once every row is in
 LATER = {"stories": ("merged_into",)}

@@ -343,4 +343,22 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX login_failures_name ON login_failures(name_key, at);
         """,
     ),
+    (
+        "0010_login_limits",
+        """
+        -- the login limit (newsdesk.login_limit): one row per user name ('name:...') and per client address
+        -- ('address:...'), locked while an attempt is counted, before its password is checked; failures are
+        -- no longer kept one per row
+        DROP TABLE login_failures;
+        CREATE TABLE login_limits (
+            key           TEXT PRIMARY KEY,
+            attempts      INTEGER NOT NULL DEFAULT 0,  -- counted in the current window
+            window_start  REAL NOT NULL DEFAULT 0,     -- seconds since the epoch
+            locked_until  REAL NOT NULL DEFAULT 0,
+            lockouts      INTEGER NOT NULL DEFAULT 0,  -- in a row: each lasts twice as long as the one before
+            forget_at     REAL NOT NULL DEFAULT 0      -- when the row no longer matters and may be deleted
+        );
+        CREATE INDEX login_limits_forget ON login_limits(forget_at);
+        """,
+    ),
 ]

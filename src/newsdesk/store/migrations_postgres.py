@@ -325,4 +325,19 @@ POSTGRES_MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX login_failures_name ON login_failures(name_key, at);
         """,
     ),
+    (
+        "0010_login_limits",
+        """
+        DROP TABLE login_failures;
+        CREATE TABLE login_limits (
+            key           TEXT PRIMARY KEY,
+            attempts      INTEGER NOT NULL DEFAULT 0,
+            window_start  DOUBLE PRECISION NOT NULL DEFAULT 0,
+            locked_until  DOUBLE PRECISION NOT NULL DEFAULT 0,
+            lockouts      INTEGER NOT NULL DEFAULT 0,
+            forget_at     DOUBLE PRECISION NOT NULL DEFAULT 0
+        );
+        CREATE INDEX login_limits_forget ON login_limits(forget_at);
+        """,
+    ),
 ]

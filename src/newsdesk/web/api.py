@@ -11,10 +11,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from newsdesk.newsroom import NewsroomError
+from newsdesk.web.guard import GuardedRoute
 from newsdesk.web.schemas import Action, ActionDone, Article, Brief, Problem, ReviewItem, StorySummary
 from newsdesk.web.security import Web, api_editor, token_user
 
-router = APIRouter(prefix="/api", tags=["api"])
+router = APIRouter(prefix="/api", tags=["api"], route_class=GuardedRoute)
 ApiUser = Annotated[dict, Depends(api_editor)]
 NOT_FOUND = {404: {"model": Problem, "description": "Not found"}}
 REFUSED = {401: {"model": Problem, "description": "No valid API token"}, 409: {"model": Problem, "description": "Refused"},

@@ -4,7 +4,8 @@ Routes are grouped per resource: ``reader`` (front page, stories, articles, sear
 entities), ``editor`` (login, review queue, edits and actions, audit log), ``api`` (JSON),
 ``feeds`` (Atom, JSON Feed, /healthz). ``state.WebState`` holds what one app owns
 (per-thread store connections, the write lock, the login limiter, caches);
-``security`` adds the headers, sessions and CSRF checks.
+``security`` adds the headers, sessions and CSRF checks; ``guard`` refuses hostile values (NUL,
+text that is not UTF-8, numbers the store cannot keep) before any route sees them.
 """
 
 from __future__ import annotations
@@ -29,14 +30,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from newsdesk import __version__
 from newsdesk.settings import Settings
 from newsdesk.web import api, editor, feeds, reader
+from newsdesk.web.guard import HostileInput
 from newsdesk.web.render import Pages
 from newsdesk.web.security import LoginRequired, SameOriginWrites, SecurityHeaders, add_security_headers
 from newsdesk.web.state import WebState
 
 log = logging.getLogger("newsdesk.web")
 STATIC = Path(__file__).parent / "static"
-TITLES = {401: "Log in first", 403: "Not allowed", 404: "Not found", 422: "That request is incomplete",
-          429: "Too many attempts", 500: "Something went wrong"}
+TITLES = {400: "That request cannot be used", 401: "Log in first", 403: "Not allowed", 404: "Not found",
+          413: "That request is too large", 422: "That request is incomplete", 429: "Too many attempts",
+          500: "Something went wrong"}
 
 
 def create_app(settings: Settings, *, store_path: Path | str | None = None, scheduler: Any = None,
@@ -61,7 +64,8 @@ def create_app(settings: Settings, *, store_path: Path | str | None = None, sche
                   description="Published, cited news briefs; review actions for editors with an API token.")
     app.state.web = WebState(settings, store_path or settings.db_path, scheduler=scheduler, embedder=embedder)
     app.state.pages = Pages()
-    app.add_middleware(SameOriginWrites)  # innermost: its 403 still gets the security headers
+    app.add_middleware(HostileInput, refuse=_error)  # innermost: after the origin check, before any route
+    app.add_middleware(SameOriginWrites)  # its 403 still gets the security headers
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

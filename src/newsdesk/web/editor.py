@@ -8,6 +8,7 @@ to the story's review page, which says what happened.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
@@ -17,11 +18,12 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from newsdesk.brief.editing import DifferenceEdit, DraftParts, LineEdit, QuoteEdit, SideEdit
 from newsdesk.newsroom import GateRefused, NewsroomError
 from newsdesk.web import security
+from newsdesk.web.guard import GuardedRoute, int64
 from newsdesk.web.security import Web, editor_form, editor_page
 from newsdesk.web.state import WebState
 from newsdesk.web.views import StoryView
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
 
 Editor = Annotated[dict, Depends(editor_page)]
 Writer = Annotated[dict, Depends(editor_form)]
@@ -71,19 +73,21 @@ def login(
     csrf: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=500)] = "/review",
 ) -> Response:
-    """Check the pre-session token, then the rate limit, then the password."""
+    """Check the pre-session token, then count the attempt (the login limit), then the password."""
     target = security.local_path(next)
     if not security.login_csrf_ok(request, csrf):
         raise HTTPException(403, "The login form has expired or did not come from this site; reload it and try again.")
     ip, name = _client(request), name.strip()
-    if not web.limiter.allowed(ip, name):
-        return _login_page(request, next_path=target, name=name, status=429,
-                           flash="Too many failed logins. Wait 15 minutes before trying again.")
-    user = web.accounts.authenticate(name, password)
+    refusal = web.limiter.attempt(ip, name)
+    user = web.accounts.authenticate(name, password) if refusal is None else None
+    if user is not None:
+        refusal = web.limiter.succeeded(ip, name)
+    if refusal is not None:
+        response = _login_page(request, next_path=target, name=name, status=429, flash=refusal.message)
+        response.headers["Retry-After"] = str(math.ceil(refusal.wait_s))
+        return response
     if user is None:
-        web.limiter.failed(ip, name)
         return _login_page(request, next_path=target, name=name, status=401, flash="Wrong name or password.")
-    web.limiter.succeeded(ip, name)
     with web.write_lock:
         token, _ = web.accounts.start_session(user["id"])
     response = RedirectResponse(target, status_code=303)
@@ -109,7 +113,7 @@ def review_queue(request: Request, web: Web, user: Editor) -> Response:
     return _pages(request).page(request, "review_queue.html", {"queue": web.newsroom.queue()})
 
 
-@router.get("/review/{story_id:int}", response_class=HTMLResponse)
+@router.get("/review/{story_id:id}", response_class=HTMLResponse)
 def review_story(request: Request, web: Web, user: Editor, story_id: int,
                  done: Annotated[str | None, Query(max_length=20)] = None) -> Response:
     return _edit_page(request, web, story_id, flash=DONE.get(done or ""), flash_kind="success")
@@ -195,12 +199,14 @@ def _cites(form: Any, name: str) -> list[str]:
 def _position(form: Any, prefix: str, i: int, what: str) -> tuple[int | None, float]:
     """An item's base position ("from") and wanted order ("order"; blank: where it is)."""
     base, order = str(form.get(f"{prefix}-{i}-base", "")).strip(), str(form.get(f"{prefix}-{i}-order", "")).strip()
-    if base and not base.isdigit():
-        raise FormProblem(f"{what} {i + 1}: the item it was edited from ({base!r}) is not a position")
+    if base and not (base.isascii() and base.isdigit() and len(base) <= 18):
+        raise FormProblem(f"{what} {i + 1}: the item it was edited from ({base[:40]!r}) is not a position")
     try:
         wanted = float(order) if order else i + 1 - 0.5  # a blank order keeps it where it is, before a tie
     except ValueError:
-        raise FormProblem(f"{what} {i + 1}: its order ({order!r}) must be a number") from None
+        raise FormProblem(f"{what} {i + 1}: its order ({order[:40]!r}) must be a number") from None
+    if not math.isfinite(wanted):
+        raise FormProblem(f"{what} {i + 1}: its order ({order[:40]!r}) must be a finite number")
     return (int(base) if base else None), wanted
 
 
@@ -286,12 +292,12 @@ def _with_verdicts(submitted: dict[str, Any], refused: dict[str, Any] | None) ->
                         "dek_reasons": _reasons(refused.get("dek_source") or {})}
 
 
-@router.post("/review/{story_id:int}/edit")
+@router.post("/review/{story_id:id}/edit")
 async def edit(request: Request, web: Web, user: Writer, story_id: int) -> Response:
     """Save the edited brief (every part) as a new version; the gate checks it."""
     form = await request.form()
     try:
-        base_version = int(str(form.get("base_version") or 0)) or None
+        base_version = int64(str(form.get("base_version") or 0), "the version edited") or None
         fields, submitted = _read_edit(form)
     except (FormProblem, ValueError) as exc:
         return _edit_page(request, web, story_id, status=422, flash=f"The edit form could not be read: {exc}",
@@ -328,21 +334,21 @@ Version = Annotated[int, Form(ge=1)]
 Text = Annotated[str, Form(max_length=2000)]
 
 
-@router.post("/review/{story_id:int}/approve")
+@router.post("/review/{story_id:id}/approve")
 def approve(request: Request, web: Web, user: Writer, story_id: int, version: Version) -> Response:
     return _act(request, web, story_id, "approve", lambda n: n.approve(user, story_id, version))
 
 
-@router.post("/review/{story_id:int}/publish")
+@router.post("/review/{story_id:id}/publish")
 def publish(request: Request, web: Web, user: Writer, story_id: int, version: Version, note: Text = "") -> Response:
     return _act(request, web, story_id, "publish", lambda n: n.publish(user, story_id, version, note=note.strip() or None))
 
 
-@router.post("/review/{story_id:int}/reject")
+@router.post("/review/{story_id:id}/reject")
 def reject(request: Request, web: Web, user: Writer, story_id: int, version: Version, reason: Text = "") -> Response:
     return _act(request, web, story_id, "reject", lambda n: n.reject(user, story_id, version, reason.strip()))
 
 
-@router.post("/review/{story_id:int}/unpublish")
+@router.post("/review/{story_id:id}/unpublish")
 def unpublish(request: Request, web: Web, user: Writer, story_id: int, reason: Text = "") -> Response:
     return _act(request, web, story_id, "unpublish", lambda n: n.unpublish(user, story_id, reason.strip()))

@@ -17,10 +17,11 @@ from fastapi import APIRouter, Request
 from markupsafe import escape
 from starlette.responses import JSONResponse, Response
 
+from newsdesk.web.guard import GuardedRoute
 from newsdesk.web.render import sanitize
 from newsdesk.web.security import Web
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

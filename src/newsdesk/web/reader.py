@@ -12,10 +12,11 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.responses import HTMLResponse
 
+from newsdesk.web.guard import GuardedRoute
 from newsdesk.web.security import Web, session_of
 from newsdesk.web.views import StoryView, highlight
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
 PAGE_SIZE = 30
 
 
@@ -30,7 +31,7 @@ def home(request: Request, web: Web, page: Annotated[int, Query(ge=1, le=1000)] 
     return pages(request).page(request, "home.html", context)
 
 
-@router.get("/stories/{story_id:int}", response_class=HTMLResponse)
+@router.get("/stories/{story_id:id}", response_class=HTMLResponse)
 def story(request: Request, web: Web, story_id: int,
           preview: Annotated[int | None, Query(ge=1, description="a version to preview (editors only)")] = None) -> HTMLResponse:
     """The published brief. A logged-in editor sees the newest version instead when nothing is published,

@@ -162,7 +162,7 @@ def editor_form(request: Request, csrf: Annotated[str, Form()] = "") -> dict[str
     session = session_of(request)
     if session is None:
         raise HTTPException(401, "Log in as an editor to do this.")
-    if not csrf or not hmac.compare_digest(csrf, session["csrf"]):
+    if not csrf or not same_secret(csrf, session["csrf"]):
         raise HTTPException(403, "This form has expired or did not come from this site; reload the page and try again.")
     return session["user"]
 
@@ -199,7 +199,13 @@ def login_cookie(request: Request) -> tuple[str, bool]:
 
 def login_csrf_ok(request: Request, csrf: str) -> bool:
     cookie = request.cookies.get(LOGIN_COOKIE, "")
-    return bool(cookie and csrf) and hmac.compare_digest(login_csrf(web_state(request), cookie), csrf)
+    return bool(cookie and csrf) and same_secret(login_csrf(web_state(request), cookie), csrf)
+
+
+def same_secret(sent: str, kept: str) -> bool:
+    """A constant-time comparison of two tokens; whatever characters ``sent`` holds (compare_digest
+    refuses non-ASCII strings, so the UTF-8 bytes are compared)."""
+    return hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), kept.encode("utf-8", "surrogatepass"))
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str) -> None:

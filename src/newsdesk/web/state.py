@@ -6,7 +6,7 @@ use. Reads run in parallel through WAL; writes take the scheduler's process-wide
 (``newsdesk.scheduler.write_lock``), so an editor's save waits for one transaction, never
 for SQLite's busy handler. On PostgreSQL each thread has its own connection the same way. Nothing here
 is module-global: two apps in one process share nothing but that lock. What several processes must
-agree on (``serve --workers``: the login form's key, failed logins, sessions) is read from the store.
+agree on (``serve --workers``: the login form's key, login attempts, sessions) is read from the store.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from newsdesk.auth import Accounts, SharedLoginLimiter
+from newsdesk.auth import Accounts
+from newsdesk.login_limit import LoginLimit
 from newsdesk.newsroom import Newsroom
 from newsdesk.scheduler import open_store, write_lock
 from newsdesk.settings import Settings
@@ -58,7 +59,7 @@ class WebState:
         self.store_path = store_target(store_path)
         self.scheduler = scheduler
         self._secret: bytes | None = None
-        self.limiter = SharedLoginLimiter(lambda: self.store)  # in the store: every web process sees every failure
+        self.limiter = LoginLimit(lambda: self.store)  # in the store: every web process sees every attempt
         self.fragments = LRU()
         self._open, self.write_lock = open_store, write_lock  # the scheduler's: one writer per process
         self._local = threading.local()
