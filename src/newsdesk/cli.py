@@ -820,6 +820,32 @@ def eval_conflicts(
     out.print(table)
 
 
+@eval_app.command("planted")
+def eval_planted(
+    ctx: typer.Context,
+    planted: Annotated[Path, typer.Argument(help="Planted articles, one JSON object a line (id, title, text, source, published, label).", exists=True, dir_okay=False)],
+    key: Annotated[Path, typer.Argument(help="The planter's key: {story label: {article, old, new, ...}}.", exists=True, dir_okay=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (the other differences included).")] = False,
+) -> None:
+    """Score reconciliation on conflicts another tool planted (e.g. ../shared/tools/plant_conflicts.py): recall and other differences, overall and per half of the stories."""
+    from newsdesk.eval.planted import evaluate_planted
+
+    def run() -> dict:
+        with _progress("Reconciling planted stories") as (on_total, on_step):
+            return evaluate_planted(planted, key, _desk(ctx).settings, on_total=on_total, on_step=on_step)
+
+    result = _evaluate(as_json, run)
+    if result is None:
+        return
+    table = Table(title=f"{planted}: {result['stories']} stories", title_justify="left")
+    for column in ("stories", "planted", "found", "recall", "other differences", "per story"):
+        table.add_column(column)
+    for name, part in [("all", result)] + list(result["halves"].items()):
+        table.add_row(name, str(part["planted"]), str(part["found"]), str(part["recall"]),
+                      str(part["other_differences"]), str(part["other_per_story"]))
+    out.print(table)
+
+
 @eval_app.command("paraphrase")
 def eval_paraphrase(
     ctx: typer.Context,

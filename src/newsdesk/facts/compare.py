@@ -166,7 +166,7 @@ class FigureComparison(StoryPart):
                     float(self.sim[a.item.index, b.item.index]) / self.params.same_figure)
         if alike < 1.0:
             return False
-        if self._people_apart(a.item, b.item, protagonists):
+        if self._names_apart(a.item, b.item, protagonists):
             return False
         if a.told and b.told and not (same_thing_named(a.q, b.q) or self._what_alike(a.q, b.q)):
             return False
@@ -200,6 +200,8 @@ class FigureComparison(StoryPart):
             return -1.0
         if self._people_clash(a.item, b.item, protagonists) or fa.named_apart(fb):
             return -1.0
+        if fa.modal and self._names_apart(a.item, b.item, protagonists):
+            return -1.0  # two forecasters' expectations (two polls), not one figure told two ways
         sa, sb = a.item.statement, b.item.statement
         sim = max(float(self.sim[a.item.index, b.item.index]), _shared_words(sa, sb), self._local_sim(a, b))
         event = self._event_duration(a) and self._event_duration(b)
@@ -260,11 +262,11 @@ class FigureComparison(StoryPart):
         lead = f"{st.subject or ''} {self.texts[f.article][st.start:f.q.start]}"
         return bool(set(words(lead)) & EVENT_NOUNS)
 
-    def _people_apart(self, a: Item, b: Item, protagonists: set[str]) -> bool:
-        """Both statements name people beyond the protagonists, and no name shares a word with one of
-        the other's ("Kanasho Johns" and "Kanasho Shadrick Johns" are one man)."""
-        people = {e.name for e in self.entities if e.label == "person"}
-        pa, pb = (a.entities & people) - protagonists, (b.entities & people) - protagonists
+    def _names_apart(self, a: Item, b: Item, protagonists: set[str]) -> bool:
+        """Both statements name people or things beyond the protagonists, and no name shares a word with
+        one of the other's: two pollsters' forecasts, two people's ages ("Kanasho Johns" and "Kanasho
+        Shadrick Johns" are one man; "Channel 11 News" and "Channel 15" one station told two ways)."""
+        pa, pb = a.entities - protagonists, b.entities - protagonists
         return bool(pa and pb and not _name_words(pa) & _name_words(pb))
 
     def _people_clash(self, a: Item, b: Item, protagonists: set[str]) -> bool:
