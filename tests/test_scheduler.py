@@ -33,7 +33,7 @@ def embedder():
 def feed_settings(db_path: Path):
     """Settings that may fetch from the test server on 127.0.0.1, without politeness delays."""
     return load_settings(env={}, db=str(db_path), fetch_host_delay=0, fetch_timeout=5,
-                         fetch_allow_hosts="127.0.0.1", facts_processes=1)
+                         fetch_allow_hosts="127.0.0.1:*", facts_processes=1)
 
 
 def seed_rss(server) -> str:
