@@ -86,7 +86,10 @@ def test_a_brief_that_failed_is_written_after_a_restart(http_server, feed_settin
 
     at_once = Scheduler(feed_settings, db_path, embedder=embedder).run_once()  # a new process: nothing in memory
     assert at_once["briefs"] == [] and at_once["errors"] == [] and len(at_once["briefs_waiting"]) == 1  # backing off
-    later = lambda: time.time() + 61  # noqa: E731 - the first retry is due after a minute
+
+    def later() -> float:  # the first retry is due after a minute
+        return time.time() + 61
+
     restarted = Scheduler(feed_settings, db_path, embedder=embedder, clock=later).run_once()
     assert restarted["clustered"] == 0 and restarted["errors"] == []
     with Store(db_path) as store:
