@@ -197,7 +197,7 @@ def start_server(db: Path, port: int, tmp: Path, interval: float, isolate: bool)
     The child is :func:`serve_child`: what ``newsdesk serve`` runs, with a shorter scheduler
     interval than its default so that several cycles fall inside the load."""
     config = tmp / "settings.toml"
-    config.write_text("fetch_host_delay = 0\nfetch_allow_hosts = ['127.0.0.1']\n")
+    config.write_text("fetch_host_delay = 0\nfetch_allow_hosts = ['127.0.0.1:*']\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")} | {"NEWSDESK_CONFIG": str(config)}
     log = tmp / "server.log"
     with log.open("wb") as out:

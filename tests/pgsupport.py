@@ -104,6 +104,20 @@ def drop(url: str) -> None:
 
 
 @contextmanager
+def empty_database() -> Iterator[str]:
+    """A new database with no tables at all (as ``createdb`` makes it), dropped afterwards."""
+    require()
+    name = f"newsdesk_test_{os.getpid()}_{next(_names)}_empty"
+    with _admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{SERVER}/{name}"
+    finally:
+        _drop(name)
+
+
+@contextmanager
 def database() -> Iterator[str]:
     """A fresh database for one test, dropped afterwards (connections left open are ended)."""
     url = create()

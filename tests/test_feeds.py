@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from newsdesk.store import Store
 
-ALLOW = {"NEWSDESK_FETCH_ALLOW_HOSTS": "127.0.0.1"}
+ALLOW = {"NEWSDESK_FETCH_ALLOW_HOSTS": "127.0.0.1:*"}  # the test server's port is not 80 or 443
 
 PARAGRAPH = (
     "Harbour officials in the invented town of Port Elsin said on Monday that the north pier would stay closed "

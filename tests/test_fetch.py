@@ -20,7 +20,7 @@ from newsdesk.settings import load_settings  # noqa: E402
 
 
 def make_fetcher(**overrides) -> Fetcher:
-    values = {"fetch_allow_hosts": ["127.0.0.1"], "fetch_host_delay": 0, "fetch_timeout": 5}
+    values = {"fetch_allow_hosts": ["127.0.0.1:*"], "fetch_host_delay": 0, "fetch_timeout": 5}
     values.update(overrides)
     return Fetcher(load_settings(env={}, **values))
 
@@ -110,6 +110,100 @@ def test_check_host_unresolvable(fake_dns):
         check_host("nowhere.invalid")
 
 
+# IPv4 inside IPv6 in every form, and special-purpose blocks Python's is_global lets through
+# (issue 22: the first five passed the guard and a connection was attempted)
+SSRF_FORMS = [
+    ("::127.0.0.1", "loopback"),                       # IPv4-compatible (deprecated)
+    ("::ffff:0:127.0.0.1", "loopback"),                # IPv4-translated (SIIT)
+    ("fec0::1", "site-local"),                         # deprecated site-local
+    ("64:ff9b:1::a00:1", "private"),                   # local-use NAT64 of 10.0.0.1
+    ("192.0.0.8", "IETF protocol assignment"),         # 192.0.0.0/24
+    ("::ffff:7f00:1", "loopback"),                     # IPv4-mapped, written in hex
+    ("64:ff9b::a9fe:a9fe", "link-local"),              # NAT64 of the cloud metadata address
+    ("2002:a9fe:a9fe::1", "link-local"),               # 6to4 of the cloud metadata address
+    ("2001:0:a00:1::f5ff:fffe", "private"),            # Teredo: server 10.0.0.1, client 10.0.0.1
+    ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "documentation"),  # Teredo, client 192.0.2.45
+    ("::ffff:0:8.8.8.8", "IPv4-translated"),           # SIIT refused whatever it carries
+    ("::8.8.8.8", "IPv4-compatible"),
+    ("64:ff9b:1::808:808", "local-use NAT64"),       # refused whatever it carries
+    ("198.18.0.1", "benchmarking"),
+    ("100.64.0.1", "carrier-grade NAT"),
+    ("192.88.99.1", "6to4 relay anycast"),
+    ("5f00::1", "segment routing"),
+    ("3fff::1", "documentation"),
+    ("100::1", "discard-only"),
+    ("4000::1", "outside 2000::/3"),
+    ("2001:2::1", "IETF protocol assignment"),
+]
+
+
+@pytest.mark.parametrize(("ip", "kind"), SSRF_FORMS, ids=[ip for ip, _ in SSRF_FORMS])
+def test_every_form_of_a_non_public_address_is_refused(ip, kind):
+    with pytest.raises(BlockedAddress) as info:
+        check_address(ip)
+    assert f"refused: {ip} is" in info.value.reason and kind in info.value.reason
+    assert "fetch_allow_hosts" in info.value.reason
+
+
+@pytest.mark.parametrize(("ip", "_kind"), SSRF_FORMS[:10], ids=[ip for ip, _ in SSRF_FORMS[:10]])
+def test_no_connection_is_attempted_to_a_refused_form(ip, _kind, monkeypatch):
+    import httpcore
+
+    attempts = []
+    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", lambda self, *a, **k: attempts.append(a) or 1 / 0)
+    literal = f"[{ip}]" if ":" in ip else ip
+    with make_fetcher(fetch_allow_hosts=[]) as f, pytest.raises(BlockedAddress):
+        f.get(f"http://{literal}/latest/meta-data/")
+    assert attempts == []
+
+
+@pytest.mark.parametrize("ip", ["8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1"])
+def test_public_addresses_and_their_public_ipv6_forms_pass(ip):
+    check_address(ip)
+
+
+def test_an_allow_entry_names_its_ports_and_a_bare_one_means_80_and_443():
+    check_address("10.0.0.5", ["10.0.0.5"], port=80)
+    check_address("10.0.0.5", ["10.0.0.5"], port=443)
+    with pytest.raises(BlockedAddress) as info:
+        check_address("10.0.0.5", ["10.0.0.5", "10.0.0.0/8:8443"], port=6379)
+    assert "'10.0.0.5' allows ports 80 and 443" in info.value.reason and "add 10.0.0.5:6379" in info.value.reason
+    check_address("10.0.0.5", ["10.0.0.5:6379"], port=6379)
+    check_address("10.1.2.3", ["10.0.0.0/8:*"], port=22)
+    check_address("fd00::7", ["[fd00::/8]:8080"], port=8080)
+    with pytest.raises(BlockedAddress, match=r"add \[fd00::7\]:81"):
+        check_address("fd00::7", ["[fd00::/8]:8080"], port=81)
+    check_address("::ffff:10.1.2.3", ["10.0.0.0/8:8080"], port=8080)  # the IPv4 it carries is allowed
+
+
+def test_a_host_allowed_by_name_is_allowed_on_its_ports_only(fake_dns):
+    fake_dns["feeds.intranet"] = "10.0.0.9"
+    assert check_host("feeds.intranet", ["feeds.intranet"], port=443) == ["10.0.0.9"]
+    assert check_host("feeds.intranet", ["FEEDS.intranet:8080"], port=8080) == ["10.0.0.9"]
+    with pytest.raises(BlockedAddress) as info:
+        check_host("feeds.intranet", ["feeds.intranet"], port=8080)
+    assert "refused: feeds.intranet (10.0.0.9) is a private address" in info.value.reason
+    assert "add feeds.intranet:8080" in info.value.reason
+
+
+def test_a_bare_allowed_host_is_not_fetched_on_another_port(http_server):
+    url = http_server.route("/ok", body=b"fine")
+    with make_fetcher(fetch_allow_hosts=["127.0.0.1"]) as f, pytest.raises(BlockedAddress) as info:
+        f.get(url)
+    assert f"add 127.0.0.1:{http_server.port} to allow it" in info.value.reason
+    assert http_server.requests == []
+    for allow in ([f"127.0.0.1:{http_server.port}"], [f"localhost:{http_server.port}"], ["127.0.0.0/8:*"]):
+        with make_fetcher(fetch_allow_hosts=allow) as f:
+            assert f.get(url.replace("127.0.0.1", "localhost")).content == b"fine"
+
+
+def test_a_redirect_to_another_port_of_an_allowed_host_is_refused(http_server):
+    url = http_server.redirect("/go", f"http://127.0.0.1:{closed_port()}/admin")
+    with make_fetcher(fetch_allow_hosts=[f"127.0.0.1:{http_server.port}"]) as f, pytest.raises(BlockedAddress):
+        f.get(url)
+    assert http_server.paths() == ["/go"]
+
+
 # -- fetching -------------------------------------------------------------------
 
 
@@ -145,7 +239,7 @@ def test_loopback_refused_by_default(http_server):
     assert http_server.requests == []
 
 
-@pytest.mark.parametrize("allow", [["LOCALHOST"], ["127.0.0.1"], ["127.0.0.0/8"]])
+@pytest.mark.parametrize("allow", [["LOCALHOST:*"], ["127.0.0.1:*"], ["127.0.0.0/8:*"]])
 def test_allow_list_by_name_ip_and_cidr(http_server, allow):
     url = http_server.route("/ok", body=b"fine")
     with make_fetcher(fetch_allow_hosts=allow) as f:
@@ -316,7 +410,7 @@ def test_politeness_one_request_at_a_time_across_threads(http_server):
 def test_other_hosts_are_not_delayed(http_server, fake_dns):
     fake_dns["other.test"] = "127.0.0.1"
     http_server.route("/a", body=b"a")
-    with make_fetcher(fetch_host_delay=2.0, fetch_allow_hosts=["127.0.0.1"]) as f:
+    with make_fetcher(fetch_host_delay=2.0, fetch_allow_hosts=["127.0.0.1:*"]) as f:
         start = time.monotonic()
         f.get(http_server.url("/a"))
         f.get(http_server.url("/a", host="other.test"))

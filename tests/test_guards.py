@@ -49,7 +49,7 @@ def test_import_opml_skips_refused_feeds_and_says_why(cli, tmp_path):
 
 
 def test_poll_exits_non_zero_when_no_feed_could_be_fetched(cli, http_server):
-    allow = {"NEWSDESK_FETCH_ALLOW_HOSTS": "127.0.0.1"}
+    allow = {"NEWSDESK_FETCH_ALLOW_HOSTS": "127.0.0.1:*"}
     cli("feeds", "add", http_server.url("/missing"), env=allow)
     cli("feeds", "add", http_server.route("/error", "oops", status=500), env=allow)
     result = cli("poll", env=allow)
@@ -59,7 +59,7 @@ def test_poll_exits_non_zero_when_no_feed_could_be_fetched(cli, http_server):
 
 
 def test_poll_exits_zero_when_one_feed_worked(cli, http_server):
-    allow = {"NEWSDESK_FETCH_ALLOW_HOSTS": "127.0.0.1"}
+    allow = {"NEWSDESK_FETCH_ALLOW_HOSTS": "127.0.0.1:*"}
     atom = ('<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>L</title><id>urn:l</id>'
             '<entry><title>Dam holds</title><id>urn:l:1</id><link href="https://ledger.example/dam"/>'
             '<updated>2026-04-06T10:00:00Z</updated><content type="text">The dam holds.</content></entry></feed>')
@@ -82,6 +82,8 @@ def test_no_feed_due_is_not_a_failure(cli):
         ("a.example,b.example", ["a.example", "b.example"]),
         (" a.example , b.example ,", ["a.example", "b.example"]),
         ("", []),
+        ("[fd00::7]:8080, 10.0.0.0/8:*", ["[fd00::7]:8080", "10.0.0.0/8:*"]),
+        ('["feeds.intranet:8443", "[::1]"]', ["feeds.intranet:8443", "[::1]"]),
     ],
 )
 def test_a_list_setting_reads_a_json_list_or_commas(value, hosts):
@@ -96,6 +98,10 @@ def test_a_list_setting_reads_a_json_list_or_commas(value, hosts):
         ('["a", 1]', "expected strings in the list, got int 1"),
         ('{"a": 1}', "holds"),
         ("a.example b.example", "holds ' '"),
+        ("feeds.intranet:http", "'feeds.intranet:http': the port must be a number from 1 to 65535, or * for every port"),
+        ("10.0.0.1:70000", "'10.0.0.1:70000': the port must be a number"),
+        ("10.0.0.0/33", "'10.0.0.0/33': not a valid IP address or network"),
+        ("[10.0.0.1]:80", "'[10.0.0.1]:80': only IPv6 addresses go in brackets"),
     ],
 )
 def test_anything_else_is_refused_naming_the_variable(value, message):

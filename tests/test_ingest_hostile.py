@@ -263,9 +263,10 @@ def test_a_normal_article_behind_a_40_mb_script_is_stored(cli, db_path, tmp_path
 def test_a_50_mb_page_of_text_is_cut_to_the_parser_limit_and_says_so(cli, db_path, tmp_path):
     from newsdesk.extract import MAX_MARKUP
 
-    page = tmp_path / "huge.html"
+    page = tmp_path / "huge.html"  # 49 MB in long paragraphs: under 40,000 elements
+    long_paragraph = f"<p>{PARAGRAPH * 10}</p>"
     page.write_text("<html><head><title>North pier closed</title></head><body>" + ARTICLE
-                    + f"<p>{PARAGRAPH}</p>" * (49_000_000 // (len(PARAGRAPH) + 7)) + "</body></html>")
+                    + long_paragraph * (49_000_000 // len(long_paragraph)) + "</body></html>")
     report, stored, _ = _ingest(cli, db_path, tmp_path, page)
     assert report["failures"] == [] and "huge.html" in stored
     with Store(db_path) as store:
@@ -276,6 +277,14 @@ def test_a_50_mb_page_of_text_is_cut_to_the_parser_limit_and_says_so(cli, db_pat
 def test_a_page_of_empty_elements_is_refused_with_the_reason(cli, db_path, tmp_path):
     page = tmp_path / "tags.html"
     page.write_text("<html><body>" + "<div><span></span></div>" * 100_000 + ARTICLE + "</body></html>")
+    report, stored, recorded = _ingest(cli, db_path, tmp_path, page)
+    assert stored == GOOD_IDS
+    _failure(report, recorded, str(page), "more than 40,000 HTML elements")
+
+
+def test_elements_are_counted_in_the_whole_page_not_only_in_what_the_parser_is_given(cli, db_path, tmp_path):
+    page = tmp_path / "paragraphs.html"  # 52,107 paragraphs, 11 MB: 14,000 of them in the first 3 MB
+    page.write_text("<html><body>" + ARTICLE + f"<p>{PARAGRAPH}</p>" * 52_107 + "</body></html>")
     report, stored, recorded = _ingest(cli, db_path, tmp_path, page)
     assert stored == GOOD_IDS
     _failure(report, recorded, str(page), "more than 40,000 HTML elements")

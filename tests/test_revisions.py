@@ -15,7 +15,7 @@ from newsdesk import scheduler
 from newsdesk.models import Article
 from newsdesk.store import PENDING_BRIEFS_KEY, Store
 
-ALLOW = {"NEWSDESK_FETCH_ALLOW_HOSTS": "127.0.0.1"}
+ALLOW = {"NEWSDESK_FETCH_ALLOW_HOSTS": "127.0.0.1:*"}  # the test server's port is not 80 or 443
 
 LEAD = (
     "A fire broke out in a warehouse on the harbour front of the invented town of Port Elsin on Tuesday night, "

@@ -33,7 +33,7 @@ def embedder():
 def feed_settings(db_path: Path):
     """Settings that may fetch from the test server on 127.0.0.1, without politeness delays."""
     return load_settings(env={}, db=str(db_path), fetch_host_delay=0, fetch_timeout=5,
-                         fetch_allow_hosts="127.0.0.1", facts_processes=1)
+                         fetch_allow_hosts="127.0.0.1:*", facts_processes=1)
 
 
 def seed_rss(server) -> str:
@@ -84,12 +84,51 @@ def test_a_brief_that_failed_is_written_after_a_restart(http_server, feed_settin
         first = Scheduler(feed_settings, db_path, embedder=embedder).run_once()
     assert [e["stage"] for e in first["errors"]] == ["brief"] and first["briefs"] == []
 
-    restarted = Scheduler(feed_settings, db_path, embedder=embedder).run_once()  # a new process: nothing in memory
+    at_once = Scheduler(feed_settings, db_path, embedder=embedder).run_once()  # a new process: nothing in memory
+    assert at_once["briefs"] == [] and at_once["errors"] == [] and len(at_once["briefs_waiting"]) == 1  # backing off
+
+    def later() -> float:  # the first retry is due after a minute
+        return time.time() + 61
+
+    restarted = Scheduler(feed_settings, db_path, embedder=embedder, clock=later).run_once()
     assert restarted["clustered"] == 0 and restarted["errors"] == []
     with Store(db_path) as store:
         (story,) = store.list_stories()
         assert restarted["briefs"] == [{"story_id": story["id"], "version": 1, "status": "draft"}]
-    assert Scheduler(feed_settings, db_path, embedder=embedder).run_once()["briefs"] == []  # and only once
+        assert store.meta_value("scheduler_brief_retries") is None  # written: nothing left to retry
+    assert Scheduler(feed_settings, db_path, embedder=embedder, clock=later).run_once()["briefs"] == []  # and only once
+
+
+def test_a_failing_story_is_recorded_once_and_retried_with_backoff_not_every_cycle(http_server, feed_settings, db_path,
+                                                                                     embedder, monkeypatch):
+    from newsdesk.brief.desk import BriefDesk
+
+    with Store(db_path) as store:
+        store.add_feed(serve_seeds(http_server))
+    tries = []
+
+    def failing(self, story_ids, **kwargs):
+        tries.append(story_ids)
+        raise ValueError("[E088] Text of length 1160295 exceeds maximum of 1000000")
+
+    now = [time.time()]
+    scheduler = Scheduler(feed_settings, db_path, embedder=embedder, clock=lambda: now[0])
+    with monkeypatch.context() as patch:
+        patch.setattr(BriefDesk, "run", failing)
+        for _ in range(24):  # two minutes of cycles at a 5 s interval (the probe: 21 failures stored)
+            scheduler.run_once()
+            now[0] += 5
+        assert len(tries) == 2  # at 0 s and 60 s later (the next is due 120 s after that)
+    with Store(db_path) as store:
+        (story,) = store.list_stories()
+        stored = [f for f in store.list_failures() if f["input"] == f"scheduler:story {story['id']}"]
+        assert len(stored) == 1 and "E088" in stored[0]["reason"] and "tried again in 60 s" in stored[0]["reason"]
+    assert scheduler.last_report["briefs_waiting"] == [story["id"]] and scheduler.last_report["errors"] == []
+
+    now[0] += 60  # the third try is due: the cause is gone, and the brief is written
+    report = scheduler.run_once()
+    assert report["briefs"] == [{"story_id": story["id"], "version": 1, "status": "draft"}]
+    assert report["briefs_waiting"] == []
 
 
 def test_the_next_cycle_after_nothing_new_writes_nothing(http_server, feed_settings, db_path, embedder):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +33,44 @@ def test_migrations_are_applied_once_and_recorded(db_path):
 
 def test_both_backends_have_the_same_named_migrations():
     assert [name for name, _ in POSTGRES_MIGRATIONS] == [name for name, _ in MIGRATIONS]
+
+
+# One `newsdesk --db URL articles list`, started at once with the others: it loads the CLI, says it is
+# ready, waits for the go file, then runs main() as the command does (start-up jitter would hide the race).
+_STARTER = """
+import os, sys, time
+from pathlib import Path
+url, ready, go = sys.argv[1:4]
+sys.argv = ["newsdesk", "--db", url, "articles", "list"]
+from newsdesk.cli import main
+import psycopg  # noqa: F401  (imported before the start, like the CLI module)
+Path(ready).touch()
+while not os.path.exists(go):
+    time.sleep(0.001)
+main()
+"""
+
+
+@pytest.mark.slow
+def test_eight_processes_starting_on_a_new_postgresql_database_all_succeed(tmp_path):
+    import pgsupport
+
+    src = Path(__file__).resolve().parents[1] / "src"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(src), os.environ.get("PYTHONPATH")])))
+    for attempt in range(4):  # the race is a matter of milliseconds: four new databases, 32 starts
+        with pgsupport.empty_database() as url:
+            go = tmp_path / f"go{attempt}"
+            ready = [tmp_path / f"ready{attempt}.{i}" for i in range(8)]
+            starters = [subprocess.Popen([sys.executable, "-c", _STARTER, url, str(r), str(go)], env=env,
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for r in ready]
+            deadline = time.monotonic() + 120
+            while not all(r.exists() for r in ready) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            go.touch()
+            results = [(p.wait(timeout=120), p.communicate()[1]) for p in starters]
+            assert [code for code, _ in results] == [0] * 8, [err for code, err in results if code]
+            with Store(url) as store:
+                assert store.applied_migrations() == [name for name, _ in POSTGRES_MIGRATIONS]
 
 
 @pytest.mark.sqlite_only

@@ -23,7 +23,7 @@ from newsdesk import __version__, pipeline
 from newsdesk.cli_db import db_app
 from newsdesk.cli_serve import serve
 from newsdesk.cli_users import users_app
-from newsdesk.fetch import FetchError, check_host, refusal
+from newsdesk.fetch import FetchError, check_host, port_of, refusal
 from newsdesk.models import Article, InputError
 from newsdesk.settings import SETTINGS, Settings, SettingsError, load_settings
 from newsdesk.sources.opml import Subscription, parse_opml, render_opml
@@ -289,7 +289,7 @@ def articles_show(
 
 def _warn_if_unresolved(desk: Desk, url: str) -> None:
     try:
-        check_host(host_of(url), desk.settings.fetch_allow_hosts)
+        check_host(host_of(url), desk.settings.fetch_allow_hosts, port_of(url))
     except FetchError as exc:  # the name does not resolve (now)
         err.print(f"[yellow]warning:[/] {escape(url)}: {escape(exc.reason)}")
 

@@ -291,7 +291,7 @@ def article_from_text(text: str, *, article_id: str, source: str | None = None) 
 # Scripts, styles, comments, SVG and templates are cut out first (they hold no article text);
 # of what is left, the first MAX_MARKUP characters are kept. A news page is far smaller:
 # ~100-500 kB of markup without its scripts. A page that still holds more than MAX_ELEMENTS
-# tags is refused rather than parsed for minutes.
+# tags (counted before the cut) is refused rather than parsed for minutes.
 MAX_MARKUP = 3_000_000
 MAX_ELEMENTS = 40_000
 _HEAVY_OPEN = re.compile(r"<!--|<(script|style|svg|template|noscript)\b", re.IGNORECASE)
@@ -324,15 +324,15 @@ def strip_heavy_markup(html: str) -> str:
 
 def bounded_markup(html: str) -> tuple[str, bool]:
     """The markup handed to the parser (see MAX_MARKUP), and whether it was cut short.
-    Raises InputError for a page with more than MAX_ELEMENTS tags in what is kept."""
+    Raises InputError for a page with more than MAX_ELEMENTS tags besides scripts and styles,
+    counted in the whole page before it is cut (the scan stops at the first tag too many)."""
     html = strip_heavy_markup(html)
-    trimmed = len(html) > MAX_MARKUP
-    if trimmed:
-        html = html[:MAX_MARKUP]
-    tags = 0
     for tags, _ in enumerate(_START_TAG.finditer(html), 1):
         if tags > MAX_ELEMENTS:
             raise InputError("extract", f"page has more than {MAX_ELEMENTS:,} HTML elements besides scripts and styles; too many to be an article")
+    trimmed = len(html) > MAX_MARKUP
+    if trimmed:
+        html = html[:MAX_MARKUP]
     return html, trimmed
 
 

@@ -12,12 +12,12 @@ The SSRF guard
 --------------
 Feed and page URLs come from outside, so a URL, or a redirect, must not make
 newsdesk talk to loopback, private, link-local (cloud metadata at
-169.254.169.254), shared/CGNAT, multicast, reserved or unspecified addresses.
-The rule is simple: an address is fetched only if ``ipaddress`` calls it
-global and it is not multicast (IPv4 inside IPv6, e.g. ``::ffff:127.0.0.1``,
-6to4 or NAT64, is unwrapped first),
-unless the setting ``fetch_allow_hosts`` names the host, the IP or a network
-containing it. The guard works at three points:
+169.254.169.254), shared/CGNAT, multicast, reserved, unspecified or other
+special-purpose addresses. An address is fetched only if it is public
+(:func:`newsdesk.addresses.non_public_kind`: IANA's special-purpose registries,
+with every form of IPv4 inside IPv6 unwrapped first), unless the setting
+``fetch_allow_hosts`` names the host, the IP or a network containing it, and
+the port (80 and 443 when the entry names none). The guard works at three points:
 
 1. before each request (and each redirect hop) the URL's scheme is checked
    and an IP-literal host is checked without any network traffic;
@@ -47,9 +47,10 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from newsdesk.addresses import AllowEntry, non_public_kind, parse_allow_list
+
 _REDIRECTS = {301, 302, 303, 307, 308}
 TOTAL_TIMEOUT_FACTOR = 4  # a whole fetch may take this many fetch_timeouts: stops servers that trickle
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class FetchError(Exception):
@@ -88,56 +89,48 @@ class FetchResult:
 # -- the address guard --------------------------------------------------------
 
 
-def _kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
-    if ip.is_unspecified:
-        return "an unspecified"
-    if ip.is_loopback:
-        return "a loopback"
-    if ip.is_link_local:
-        return "a link-local"
-    if ip.is_multicast:
-        return "a multicast"
-    if ip in ipaddress.ip_network("100.64.0.0/10"):
-        return "a shared (carrier-grade NAT)"
-    if ip.is_private:
-        return "a private"
-    if ip.is_reserved:
-        return "a reserved"
-    return "a non-public"
+def port_of(url: str | httpx.URL) -> int:
+    """The port a URL is reached on (its scheme's default when it names none)."""
+    parts = urlsplit(str(url))
+    return parts.port or (443 if parts.scheme.lower() == "https" else 80)
 
 
-def check_address(ip: str, allow: Iterable[str] = ()) -> None:
-    """Raise :class:`BlockedAddress` unless ``ip`` is global or allowed by CIDR/IP."""
+def check_address(ip: str, allow: Iterable[str | AllowEntry] = (), port: int = 443) -> None:
+    """Raise :class:`BlockedAddress` unless ``ip`` is public (see :mod:`newsdesk.addresses`) or an
+    ``allow`` entry holds it and allows ``port``."""
+    blocked = _blocked(ip, parse_allow_list(allow), port)
+    if blocked is not None:
+        kind, holders = blocked
+        raise BlockedAddress("", f"refused: {ip} is {kind}; {_how_to_allow(holders, ip, port)}")
+
+
+def _blocked(ip: str, allow: list[AllowEntry], port: int) -> tuple[str, list[AllowEntry]] | None:
+    """None when ``ip`` may be reached on ``port``; else why not, and the entries that hold it on other ports."""
     try:
         addr = ipaddress.ip_address(ip)
     except ValueError:
         raise BlockedAddress("", f"refused: {ip!r} is not an IP address") from None
-    inner = addr
-    if isinstance(addr, ipaddress.IPv6Address):
-        if addr.ipv4_mapped is not None:
-            inner = addr.ipv4_mapped
-        elif addr.sixtofour is not None:
-            inner = addr.sixtofour
-        elif addr in _NAT64:
-            inner = ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
-    for entry in allow:
-        try:
-            net = ipaddress.ip_network(entry.strip(), strict=False)
-        except ValueError:
-            continue  # a host name; check_host handles those
-        if addr in net or inner in net:
-            return
-    if all(a.is_global and not a.is_multicast for a in (addr, inner)):  # is_global says yes to 224/4
-        return
-    raise BlockedAddress(
-        "",
-        f"refused: {ip} is {_kind(inner)} address; allow the host with the setting fetch_allow_hosts",
-    )
+    kind = non_public_kind(addr)
+    if kind is None:
+        return None
+    holders = [entry for entry in allow if entry.holds(addr)]
+    if any(entry.allows_port(port) for entry in holders):
+        return None
+    return kind, holders
 
 
-def check_host(host: str, allow: Iterable[str] = ()) -> list[str]:
-    """Resolve ``host``, check every address, and return them (in resolver order)."""
-    allow = list(allow)
+def _how_to_allow(entries: list[AllowEntry], name: str, port: int) -> str:
+    """The end of a refusal: the setting that allows it, or (when entries name it on other ports) the entry to add."""
+    if not entries:
+        return "allow the host with the setting fetch_allow_hosts"
+    shown = f"[{name}]" if ":" in name else name
+    allowed = "; ".join(f"{e.text!r} allows {e.ports_text()}" for e in entries)
+    return f"in fetch_allow_hosts {allowed}, not port {port}: add {shown}:{port} to allow it"
+
+
+def check_host(host: str, allow: Iterable[str | AllowEntry] = (), port: int = 443) -> list[str]:
+    """Resolve ``host``, check every address (to be reached on ``port``), and return them (in resolver order)."""
+    entries = parse_allow_list(allow)
     try:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
@@ -145,22 +138,30 @@ def check_host(host: str, allow: Iterable[str] = ()) -> list[str]:
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if not addresses:
         raise FetchError("", f"name not resolved: {host}")
-    if host.lower() in {entry.strip().lower() for entry in allow}:
+    named = [entry for entry in entries if entry.names_host(host)]
+    if any(entry.allows_port(port) for entry in named):
         return addresses
     for address in addresses:
-        check_address(address, allow)
+        blocked = _blocked(address, entries, port)
+        if blocked is None:
+            continue
+        kind, holders = blocked
+        if named and not holders:  # the host is allowed by name, on other ports
+            raise BlockedAddress("", f"refused: {host} ({address}) is {kind}; {_how_to_allow(named, host, port)}")
+        raise BlockedAddress("", f"refused: {address} is {kind}; {_how_to_allow(holders, address, port)}")
     return addresses
 
 
-def refusal(url: str, allow: Iterable[str] = ()) -> str | None:
+def refusal(url: str, allow: Iterable[str | AllowEntry] = ()) -> str | None:
     """Why the SSRF guard would refuse to fetch ``url`` (naming the setting that allows it), or
     None. A host name that does not resolve now is not refused: it may resolve later."""
     try:
         host = urlsplit(url).hostname or ""
+        port = port_of(url)
     except ValueError as exc:
         return f"not a valid URL ({exc})"
     try:
-        check_host(host, allow)
+        check_host(host, allow, port)
     except BlockedAddress as exc:
         return exc.reason
     except FetchError:
@@ -171,12 +172,12 @@ def refusal(url: str, allow: Iterable[str] = ()) -> str | None:
 class _GuardedBackend(httpcore.SyncBackend):
     """Resolve, check every address, then connect to a checked IP."""
 
-    def __init__(self, allow: list[str]) -> None:
+    def __init__(self, allow: list[AllowEntry]) -> None:
         self._allow = allow
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
         failure: Exception | None = None
-        for address in check_host(host, self._allow):
+        for address in check_host(host, self._allow, port):
             try:
                 return super().connect_tcp(address, port, timeout, local_address, socket_options)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
@@ -188,7 +189,7 @@ class _GuardedBackend(httpcore.SyncBackend):
 class _GuardedTransport(httpx.HTTPTransport):
     """httpx's transport with its connection pool rebuilt on the guarded backend."""
 
-    def __init__(self, allow: list[str]) -> None:
+    def __init__(self, allow: list[AllowEntry]) -> None:
         super().__init__(trust_env=False)
         assert isinstance(self._pool, httpcore.ConnectionPool)  # no proxy in play
         self._pool = httpcore.ConnectionPool(
@@ -286,7 +287,10 @@ class Fetcher:
         self.max_bytes = int(settings.fetch_max_bytes)
         self.max_redirects = int(settings.fetch_max_redirects)
         self.host_delay = float(settings.fetch_host_delay)
-        self.allow = [str(a).strip() for a in settings.fetch_allow_hosts]
+        try:
+            self.allow = parse_allow_list(str(a) for a in settings.fetch_allow_hosts)
+        except ValueError as exc:
+            raise FetchError("", f"bad value for fetch_allow_hosts: {exc}") from None
         self._client = httpx.Client(
             transport=_GuardedTransport(self.allow),
             timeout=httpx.Timeout(self.timeout),
@@ -316,7 +320,7 @@ class Fetcher:
             ipaddress.ip_address(url.host)
         except ValueError:
             return  # a name: checked after resolution, at connect time
-        check_address(url.host, self.allow)
+        check_address(url.host, self.allow, port_of(url))
 
     @contextmanager
     def _polite(self, host: str) -> Iterator[None]:

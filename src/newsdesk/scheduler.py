@@ -33,9 +33,13 @@ loaded) for the next ones, at a lower CPU priority. ``isolate=False`` runs cycle
 thread instead; :meth:`Scheduler.run_once` always runs in the calling thread.
 
 Failures never stop the thread: a stage that raises is logged, stored as an ingest
-failure (stage ``scheduler``, input ``scheduler:<stage>``) and reported; a story whose
-brief failed, or was not reached before a stop, is tried again next cycle (while the
-worker lives). A bad feed is recorded by ``poll`` itself.
+failure (stage ``scheduler``, input ``scheduler:<stage>``) and reported. A story not
+reached before a stop is tried next cycle. A story whose brief failed is tried again
+with backoff, not every cycle: after :data:`BRIEF_RETRY_FIRST_S`, then twice as long each
+time up to :data:`BRIEF_RETRY_MAX_S`; its failure is stored once (input ``scheduler:story
+<id>``), and again only when the reason changes. The count and the next try are kept in
+the store (:data:`BRIEF_RETRY_KEY`), so a restart does not retry at once. A bad feed is
+recorded by ``poll`` itself.
 """
 
 from __future__ import annotations
@@ -75,6 +79,9 @@ PENDING_KEY = "scheduler_pending_briefs"  # meta: JSON list of stories whose bri
 FEED_LEASE_S = 600  # a claimed feed is nobody else's for this long, unless its poll records a schedule first
 LEADER_LOCK = 0x6E6577_0002  # PostgreSQL advisory lock held by the one process that runs the cycles
 LEADER_KEY = "scheduler_leader"  # meta: which process took the lock last, and when
+BRIEF_RETRY_KEY = "scheduler_brief_retries"  # meta: JSON {story id: {failures, retry_at (epoch s), reason}}
+BRIEF_RETRY_FIRST_S = 60  # a story whose brief failed is tried again after this many seconds,
+BRIEF_RETRY_MAX_S = 3600  # then twice as long each time, up to this
 
 
 class LockedStore(Store):
@@ -109,8 +116,9 @@ class Scheduler:
     used there (:meth:`start` says so otherwise); :meth:`run_once` uses it as it is."""
 
     def __init__(self, settings: Settings, store_path: Path | str, *, interval_s: float = 60, embedder=None,
-                 isolate: bool = True) -> None:
+                 isolate: bool = True, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
+        self.clock = clock  # wall-clock seconds: when a failed brief is due again (kept in the store)
         self.store_path = store_target(store_path)
         self.interval_s = interval_s
         self.isolate = isolate
@@ -255,7 +263,8 @@ class Scheduler:
         """Run one cycle in the calling thread and return what it did.
 
         Keys: started_at, seconds, feeds (one row per polled feed), new_articles, clustered,
-        facts, stories_touched, briefs (story_id, version, status), errors (stage, input, reason)."""
+        facts, stories_touched, briefs (story_id, version, status), briefs_waiting (stories whose
+        brief failed and is not due again yet), errors (stage, input, reason)."""
         started = time.monotonic()
         report = _empty_report()
         with open_store(self.store_path) as store:
@@ -272,7 +281,7 @@ class Scheduler:
 
 def _empty_report() -> dict[str, Any]:
     return {"started_at": utcnow().isoformat(), "seconds": 0.0, "feeds": [], "new_articles": 0, "clustered": 0,
-            "facts": 0, "stories_touched": [], "briefs": [], "errors": []}
+            "facts": 0, "stories_touched": [], "briefs": [], "briefs_waiting": [], "errors": []}
 
 
 def _check_picklable(embedder) -> None:
@@ -311,10 +320,7 @@ class _Cycle:
             reason = f"{stage} failed: {type(exc).__name__}: {exc}"
             log.exception("scheduler: %s (%s)", reason, subject)
             self.report["errors"].append({"stage": stage, "input": subject, "reason": reason})
-            try:
-                self.store.record_failure(Failure(f"scheduler:{subject}", "scheduler", reason))
-            except Exception:  # noqa: BLE001 - the store itself may be what failed
-                log.exception("scheduler: could not record the failure")
+            self.record(subject, reason)
             return False
 
     def poll(self) -> None:
@@ -365,15 +371,56 @@ class _Cycle:
 
         pending = self.pending()
         self.report["stories_touched"] = sorted(pending)
-        if not pending:
+        retries = {sid: r for sid, r in self.retries().items() if sid in pending}
+        now = self.scheduler.clock()
+        due = [sid for sid in sorted(pending) if sid not in retries or retries[sid]["retry_at"] <= now]
+        self.report["briefs_waiting"] = sorted(set(pending) - set(due))  # failed before; not due again yet
+        if not due:
             return
         desk = BriefDesk(self.store, self.scheduler.settings, self.scheduler.embedder)
-        for story_id in sorted(pending):
+        for story_id in due:
             if self.stopping:
                 return
-            if self.guarded("brief", f"story {story_id}", lambda: self.brief(desk, story_id)):
+            error = self.attempt(f"story {story_id}", lambda: self.brief(desk, story_id))
+            if error is None:
                 pending.discard(story_id)
                 self.save_pending(pending)
+                if retries.pop(story_id, None) is not None:
+                    self.save_retries(retries)
+                continue
+            before = retries.get(story_id, {})
+            failures = before.get("failures", 0) + 1
+            wait = min(BRIEF_RETRY_MAX_S, BRIEF_RETRY_FIRST_S * 2 ** (failures - 1))
+            retries[story_id] = {"failures": failures, "retry_at": now + wait, "reason": error}
+            self.save_retries(retries)
+            if error != before.get("reason"):  # stored once, not every try
+                self.record(f"story {story_id}", f"{error} (tried again in {wait} s, then less often)")
+            log.warning("scheduler: story %d: %s; try %d failed, next in %d s", story_id, error, failures, wait)
+
+    def attempt(self, subject: str, step: Callable[[], None]) -> str | None:
+        """Run one story's step: None when it ran, else the reason it failed (logged and reported, not stored)."""
+        try:
+            step()
+            return None
+        except Exception as exc:  # noqa: BLE001 - one story's failure must not cost the others
+            reason = f"brief failed: {type(exc).__name__}: {exc}"
+            log.exception("scheduler: %s (%s)", reason, subject)
+            self.report["errors"].append({"stage": "brief", "input": subject, "reason": reason})
+            return reason
+
+    def record(self, subject: str, reason: str) -> None:
+        try:
+            self.store.record_failure(Failure(f"scheduler:{subject}", "scheduler", reason))
+        except Exception:  # noqa: BLE001 - the store itself may be what failed
+            log.exception("scheduler: could not record the failure")
+
+    def retries(self) -> dict[int, dict[str, Any]]:
+        """Stories whose brief failed: how often, when each is due again, and the last reason."""
+        return {int(sid): r for sid, r in json.loads(self.store.meta_value(BRIEF_RETRY_KEY) or "{}").items()}
+
+    def save_retries(self, retries: dict[int, dict[str, Any]]) -> None:
+        self.store.set_meta_value(BRIEF_RETRY_KEY, json.dumps({str(k): v for k, v in sorted(retries.items())})
+                                  if retries else None)
 
     def pending(self) -> set[int]:
         """Stories whose brief is still to write. Kept in the store, so that neither a restart nor a

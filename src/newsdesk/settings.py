@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any, Mapping
 import platformdirs
 
 from newsdesk import __version__
+from newsdesk.addresses import parse_allow_list
 
 APP_NAME = "newsdesk"
 ENV_PREFIX = "NEWSDESK_"
@@ -50,7 +52,9 @@ SETTINGS: tuple[Setting, ...] = (
         list,
         [],
         "Hosts or networks (names, IPs or CIDRs) that may be fetched even though they resolve to loopback, "
-        "private, link-local or other non-public addresses; e.g. an intranet feed server.",
+        "private, link-local or other non-public addresses; e.g. an intranet feed server. An entry allows "
+        "ports 80 and 443 only unless it names its port: feeds.intranet:8080, 10.20.0.0/16:8443, [fd00::7]:8080, "
+        "or :* for every port (10.20.0.5:*).",
     ),
     Setting("feed_poll_interval", int, 1800, "Seconds between two polls of the same feed."),
     Setting("feed_max_backoff", int, 86400, "Longest wait, in seconds, before polling a feed that keeps failing."),
@@ -136,7 +140,10 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
                 return False
             raise ValueError(f"expected true or false, got {value!r}")
         if setting.type is list:
-            return _list_value(value)
+            items = _list_value(value)
+            if setting.name == "fetch_allow_hosts":
+                parse_allow_list(items)  # ValueError names the entry and what is wrong with it
+            return items
         if value is None:
             return None
         return setting.type(value)
@@ -145,6 +152,7 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
 
 
 _LIST_ITEM_FORBIDDEN = set("[]{}\"'`,;") | {" ", "\t", "\n", "\r"}
+_BRACKETED_IPV6 = re.compile(r"^\[[0-9A-Fa-f:.%/]+\](?::(?:\d+|\*))?$")  # [fd00::7]:8080, as in a URL
 
 
 def _list_value(value: Any) -> list[str]:
@@ -152,7 +160,7 @@ def _list_value(value: Any) -> list[str]:
     or comma-separated values ('a,b'); anything else is refused with the reason."""
     if isinstance(value, str):
         text = value.strip()
-        if text.startswith("["):
+        if text.startswith("[") and not _BRACKETED_IPV6.match(text.split(",")[0].strip()):  # JSON, not [fd00::7]:80,…
             try:
                 value = json.loads(text)
             except ValueError:
@@ -169,7 +177,7 @@ def _list_value(value: Any) -> list[str]:
         item = item.strip()
         if not item:
             continue
-        bad = sorted(set(item) & _LIST_ITEM_FORBIDDEN)
+        bad = sorted(set(_BRACKETED_IPV6.sub("", item)) & _LIST_ITEM_FORBIDDEN)
         if bad:
             raise ValueError(f"list item {item!r} holds {' '.join(repr(c) for c in bad)}; give a JSON list such as [\"a\", \"b\"] or values separated by commas")
         items.append(item)

