@@ -36,12 +36,20 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .material import Candidate, Material, WriterParams
 from .model import Evidence, Line
+from .sentences import (
+    PRONOUN_START,
+    capitalise,
+    claim_locator,
+    dedupe,
+    superseded_spans,
+    trim_lead,
+)
 
 if TYPE_CHECKING:
     from ..facts.model import ArticleFacts, Statement, TimeExpr
     from .gate import Gate
-    from .writer import Candidate, Material, WriterParams
 
 # the word in front of a time phrase that makes it a bound, not the date of the event told
 BOUNDS = {"until", "till", "til", "by", "through", "from", "since", "beyond", "before", "after", "within",
@@ -74,15 +82,13 @@ def story_timeline(material: Material, cands: list[Candidate], params: WriterPar
                    gate: Gate | None = None, passes: Callable[[Line], bool] | None = None) -> list[dict[str, Any]]:
     """The timeline entries of a story: ``{"when", "date", "line"}``, each line checked by ``gate``
     and kept when ``passes`` says so."""
-    from .writer import PRONOUN_START, _capitalise, _claim_locator, _dedupe, _trim_lead
-
     reconciled = material.reconciled or {}
-    superseded = _superseded(reconciled)
+    superseded = superseded_spans(reconciled)
     published = {aid: s.published for aid, s in material.sources.items()}
     days = [p.date() for p in published.values() if p is not None]
     earliest = min(days) if days else None
     relevance = {(c.article, c.index): c.relevance for c in cands}
-    claim_of = _claim_locator(reconciled)
+    claim_of = claim_locator(reconciled)
     events: dict[tuple, Entry] = {}
 
     def too_old(day: date) -> bool:
@@ -103,7 +109,7 @@ def story_timeline(material: Material, cands: list[Candidate], params: WriterPar
                 continue
             seen_clauses.add(clause.start)
             if clause.parent is None:
-                start, told = _trim_lead(sentence.text, facts, sentence.start)
+                start, told = trim_lead(sentence.text, facts, sentence.start)
                 quality = 2
                 if start > t.start:
                     start, told = sentence.start, sentence.text
@@ -119,7 +125,7 @@ def story_timeline(material: Material, cands: list[Candidate], params: WriterPar
             if entry is None:
                 entry = events[(claim, day)] = Entry(day, clock, "", -1, aid, published.get(aid), t.start)
             if quality > entry.quality:
-                entry.text, entry.quality, entry.own = _capitalise(told.rstrip(" ,;")), quality, aid
+                entry.text, entry.quality, entry.own = capitalise(told.rstrip(" ,;")), quality, aid
                 entry.published, entry.position = published.get(aid), t.start
             if clock is not None and entry.clock is None:
                 entry.clock = clock
@@ -140,7 +146,7 @@ def story_timeline(material: Material, cands: list[Candidate], params: WriterPar
     latest = max(days) if days else None
     lines = []
     for e in entries:  # the article whose words tell the event first; other articles cited where they agree
-        evidence = sorted(_dedupe(e.evidence), key=lambda x: x.article != e.own)
+        evidence = sorted(dedupe(e.evidence), key=lambda x: x.article != e.own)
         lines.append(Line(e.text, list(dict.fromkeys(x.article for x in evidence)), evidence))
     if gate is not None:
         gate.check_all(lines)
@@ -253,17 +259,6 @@ def _clause_text(clause: Statement, text: str) -> str:
     if clause.subject and not told.lower().startswith(clause.subject.lower()):
         return f"{clause.subject} {told}"
     return told
-
-
-def _superseded(reconciled: dict[str, Any]) -> dict[str, list[tuple[int, int]]]:
-    """Per article, the character spans that a correction or retraction supersedes."""
-    out: dict[str, list[tuple[int, int]]] = {}
-    for span in reconciled.get("superseded", []) or []:
-        try:
-            out.setdefault(str(span["article"]), []).append((int(span["start"]), int(span["end"])))
-        except (KeyError, TypeError, ValueError):
-            continue
-    return out
 
 
 def _overlaps(spans, start: int, end: int) -> bool:
