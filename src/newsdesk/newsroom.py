@@ -46,7 +46,7 @@ from .settings import Settings
 from .store import AuditEntry, Publication, Store
 
 REVIEWABLE = ("draft", "needs_review")
-CARRIED = ("body_sentences", "differences", "quotes", "timeline")  # sections an edit keeps from its base unless sent
+CARRIED = ("body_sentences", "differences", "developments", "quotes", "timeline")  # sections an edit keeps from its base unless sent
 EDITABLE = (("headline", "headline"), ("dek", "dek"), ("Quick Take", "quick_take"), ("body", "body_sentences"),
             ("differences", "differences"), ("quotes", "quotes"), ("timeline", "timeline"))
 

@@ -48,6 +48,7 @@ import numpy as np
 from ..facts.model import ArticleFacts
 from ..facts.reconcile import CREDIT
 from .compress import compress, parse_ahead, reads_alone, standalone
+from .developments import development_items
 from .gate import Gate
 from .material import Candidate, Material, WriterParams
 from .model import (
@@ -85,6 +86,7 @@ class Draft:
     differences: list[dict[str, Any]] = field(default_factory=list)
     quotes: list[dict[str, Any]] = field(default_factory=list)
     timeline: list[dict[str, Any]] = field(default_factory=list)
+    developments: list[dict[str, Any]] = field(default_factory=list)  # see :mod:`.developments`
 
     def lines(self) -> list[tuple[str, list[Line]]]:
         """Every gated line, by section."""
@@ -94,6 +96,7 @@ class Draft:
             ("quick take", self.quick_take),
             ("body", self.body),
             ("differences", [d["line"] for d in self.differences]),
+            ("developments", [d["line"] for d in self.developments]),
             ("quotes", [q["line"] for q in self.quotes]),
             ("timeline", [t["line"] for t in self.timeline]),
         ]
@@ -632,6 +635,7 @@ class ExtractiveWriter:
             differences=self.differences(material),
             quotes=self.quotes(material),
             timeline=self.timeline(material, cands),
+            developments=development_items(material),
         )
         if self.gate is not None:
             self.gate.check_all([ln for _, lines in draft.lines() for ln in lines])
