@@ -72,7 +72,7 @@ def test_a_citation_that_does_not_give_the_figure_fails_the_line_whatever_the_ar
     )
     verdict = Gate(sources).check(_line("Eighteen wagons left the tracks near Brenmoor on Monday.", sources,
                                         ["post", "copy"]))
-    assert verdict.reasons == ["North Wire — “Train derails” does not give the number 18 wagons"]
+    assert verdict.reasons == ["North Wire — “Train derails” does not give the number 18 (“Eighteen wagons”)"]
     assert verdict.articles == ["copy"]
 
 

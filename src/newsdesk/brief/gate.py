@@ -293,12 +293,12 @@ class Gate:
                 if any(gives(ours, f) for f, _ in theirs):
                     continue
                 other = next(((f, text) for f, text in theirs if f.kind == ours.kind and counts_alike(ours, f)), None)
-                what = f" {ours.noun}{'s' if ours.noun and ours.value != 1 and ours.noun != 'percent' else ''}" \
-                    if ours.noun else ""
                 if other is not None:
                     f, text = other
                     reasons.append((f"{self.who(article)} gives {f.phrase(text, ours.noun)}, not {ours.shown()}", article))
                 elif n not in missing:
+                    words = ours.phrase(line.text)
+                    what = f" (“{words}”)" if words.lower() != ours.shown().lower() else ""
                     reasons.append((f"{self.who(article)} does not give the number {ours.shown()}{what}", article))
         return reasons
 

@@ -26,7 +26,7 @@ _TOKEN = re.compile(
     r"|(?P<word>[A-Za-z]+)"
 )
 _SUFFIX_SCALES = {"bn": 1e9, "b": 1e9, "mn": 1e6, "m": 1e6, "tn": 1e12, "k": 1e3}
-_AFTER = re.compile(r"[ \t]*(?:-[ \t]*)?(%|[A-Za-z][A-Za-z'’-]*)")
+_AFTER = re.compile(r"[ \t]*(?:-[ \t]*)?(%|\d[\d,.]*|(?:[A-Za-z]\.){2,}|[A-Za-z][A-Za-z'’-]*)")
 # words after a figure that say nothing of what it counts
 _FILLER = {
     "a", "an", "the", "of", "and", "or", "to", "in", "on", "at", "for", "by", "with", "from", "as", "than",
@@ -57,16 +57,20 @@ class Figure:
         return self.counted[0][0] if self.counted else None
 
     def shown(self) -> str:
-        """The figure as a reason shows it: as written when in digits, else its value ("Eighteen" → "18")."""
-        if re.search(r"\d", self.surface):
+        """The figure as a reason shows it: as written when in digits or an ordinal, else its value
+        ("Eighteen" → "18")."""
+        if re.search(r"\d", self.surface) or self.kind == "ordinal":
             return self.surface
         return f"{int(self.value):,}" if float(self.value).is_integer() else f"{self.value:,g}"
 
     def phrase(self, text: str, word: str | None = None) -> str:
         """The figure and what it counts as ``text`` (where it was read) writes them, up to ``word``
-        (a counted word's singular form) when given, else up to the first counted word."""
+        (a counted word's singular form) when given, else up to the first counted word when it follows
+        the figure directly ("Eighteen wagons", "third pier"; "18" of "18 of the wagons")."""
         end = self.end
         for key, until in self.counted:
+            if word is None and len(text[self.end:until].split()) > 1:
+                break
             end = until
             if word is None or key == word:
                 break
@@ -187,9 +191,11 @@ def _counted(text: str, at: int) -> tuple[tuple[str, int], ...]:
             break
         at = m.end()
         word = m.group(1).lower().replace("’", "'")
+        if word[0].isdigit():
+            continue  # another figure ("29 to 26"): not what this one counts
         if word == "%":
             word = "percent"
-        if word in _FILLER or any(ch.isdigit() for ch in word):
+        if word in _FILLER or word in _NUMBER_WORDS or word in _SCALE_WORDS or word in ORDINALS:
             continue
         if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
             word = word[:-1]
