@@ -20,7 +20,10 @@ speakers, dated clauses). What it chooses:
 * **Quick Take** — claims agreed by at least two independent origins first (most
   origins, then relevance), then the most relevant single-origin claims, labelled
   "reported by one outlet"; each bullet is the member sentence that passes the
-  gate with every citation, never one sentence twice, nothing near-redundant.
+  gate with every citation (a citation that does not give the bullet's figures is
+  left out, and the bullet labelled for what it still cites), never one sentence
+  twice, nothing near-redundant. A developing story opens with the best bullet of
+  its latest reports, agreed or not.
 * **Headline** — the title closest to the story's centre that fits 90 characters;
   **dek** — a dek of the sources, else the most relevant lead sentence.
 * **Where sources differ**, **quotes** and **timeline** are composed from the
@@ -397,7 +400,7 @@ class ExtractiveWriter:
         used_claims: set = set()
         vectors: list[np.ndarray] = []
 
-        def take(pool, limit: int, want: bool) -> None:
+        def take(pool, limit: int, want: bool | None) -> None:  # want: consensus lines, single-origin ones, either
             for _, _, make, keys, vec, claims in sorted(pool, key=lambda o: -o[0]):
                 if len(chosen) >= limit:
                     return
@@ -406,7 +409,7 @@ class ExtractiveWriter:
                 if any(float(vec @ v) >= p.duplicate for v in vectors):
                     continue
                 line = make()
-                if line is None or not self._passes(line) or line.consensus != want:
+                if line is None or not self._passes(line) or (want is not None and line.consensus != want):
                     continue
                 chosen.append(line)
                 vectors.append(vec)
@@ -419,7 +422,11 @@ class ExtractiveWriter:
             likely = [make() for pool in (True, False)
                       for _, _, make, *_ in sorted((o for o in options if o[1] == pool), key=lambda o: -o[0])[:3 * p.bullets]]
             self.gate.check_all([line for line in likely if line is not None])
-        take([o for o in options if o[1]], p.consensus_bullets, True)
+        if latest:
+            # a developing story opens with its latest state, as its newest reports tell it: agreed, or (when
+            # the earlier reports cited beside it do not give its figures) labelled as the one report it is
+            take([o for o in options if any(a in latest for a, _ in o[3])], 1, None)
+        take([o for o in options if o[1]], p.consensus_bullets + sum(not line.consensus for line in chosen), True)
         # single-origin facts; a sentence other origins tell too, but not in words the gate accepts as
         # agreed, is not "reported by one outlet" either, so it waits for the body
         take([o for o in options if not o[1]], p.bullets, False)
