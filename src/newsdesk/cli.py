@@ -511,9 +511,11 @@ def stories_show(
     if story is None:
         _fail(f"no story with id {story_id}")
     if facts:
+        from newsdesk.brief.developments import current_claims
         from newsdesk.facts.story import reconcile_story
 
         story |= reconcile_story(desk.store, desk.settings, story["id"]) or {}
+        story["agreed"] = current_claims(story, _story_sources(story))  # superseded values are not agreed
     if as_json:
         _print_json(story)
         return
@@ -538,9 +540,18 @@ def _cited(articles: list[str]) -> str:
     return "[dim]\\[" + ", ".join(escape(a) for a in articles) + "][/]"
 
 
+def _story_sources(story: dict):
+    """The story's articles as the brief sees them (origin and outlet), for counting independent voices."""
+    from newsdesk.brief.model import Source
+
+    return {a["id"]: Source(a["id"], a.get("title") or "", "", a.get("origin") or a["id"], a.get("source"))
+            for a in story["articles"]}
+
+
 def _print_story_facts(story: dict) -> None:
-    agreed = [c for c in story["claims"] if c["status"] == "consensus"]
-    out.print(f"\n[bold]Sources agree[/] [dim]({len(agreed)} claims from two or more independent origins)[/]")
+    agreed = story["agreed"]
+    out.print(f"\n[bold]Sources agree[/] [dim]({len(agreed)} claims from two or more independent origins; "
+              "values a later report changed are under Developments)[/]")
     for claim in agreed:
         out.print(f"  • {escape(claim['text'])} {_cited(claim['articles'])}")
     out.print(f"\n[bold]Where sources differ[/] [dim]({len(story['conflicts'])})[/]")
@@ -548,6 +559,15 @@ def _print_story_facts(story: dict) -> None:
         out.print(f"  • {escape(conflict['topic'])}")
         for value in conflict["values"]:
             out.print(f"      {escape(value['value'])} {_cited(value['articles'])}")
+    developments = story.get("developments") or []
+    out.print(f"\n[bold]Developments[/] [dim]({len(developments)})[/]")
+    for development in developments:
+        out.print(f"  • {escape(development['topic'])}")
+        values = development["values"]
+        for k, value in enumerate(values):
+            state = "latest" if k == len(values) - 1 else "superseded by a later report"
+            when = f"{escape(value['when'])}  " if value.get("when") else ""
+            out.print(f"      {when}{escape(value['value'])} {_cited(value['articles'])} [dim]({state})[/]")
     quoted = [q for q in story["quotes"] if q["speaker"]]
     out.print(f"\n[bold]Who said what[/] [dim]({len(quoted)} quotes)[/]")
     for quote in quoted:

@@ -7,10 +7,12 @@ its local pool:
     file extraction   bytes of one file → its articles or failures   (sources.files.parse_file)
     embeddings        a chunk of articles' title and lead → vectors   (embed.Embedder)
     dedupe signatures a chunk of articles' texts → MinHash signatures (dedupe.minhash)
-    facts             a batch of article bodies → their facts          (facts._extract_batch)
+    facts             a batch of article bodies → their facts          (facts.facts_task)
 
-Each task is a function of its input alone: it never touches the store, and it is sent
-the data it needs (this process reads the files, so the workers need no access to them).
+This module knows no stage that calls it: the facts stage hands :func:`map_ordered` its
+own task (``newsdesk.facts.facts_task``), so the two never import each other. Each task
+is a function of its input alone: it never touches the store, and it is sent the data it
+needs (this process reads the files, so the workers need no access to them).
 This process — the one coordinator — submits the tasks with ``retries`` and takes their
 results back *in submission order* (:func:`map_ordered`), then writes them to the store
 itself, keyed by article id (an article by its id, URL and hash; vectors, signatures and
@@ -201,10 +203,3 @@ def sign_chunk(texts: list[str]) -> list[bytes | None]:
     from newsdesk.dedupe import minhash, signature_bytes
 
     return [signature_bytes(minhash(text)) if text else None for text in texts]
-
-
-def facts_batch(jobs: list) -> tuple[str, list[dict]]:
-    """The facts version of the worker's code and the facts of one batch of articles."""
-    from newsdesk.facts import FACTS_VERSION, _extract_batch
-
-    return FACTS_VERSION, _extract_batch(jobs)

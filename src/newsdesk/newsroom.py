@@ -34,7 +34,7 @@ from .brief.desk import BriefDesk, content_lines
 from .brief.editing import DraftParts, EditError, edit_sections
 from .brief.gate import summary
 from .brief.llm_writer import evidence_for
-from .brief.model import Evidence, Line, Verdict
+from .brief.model import Evidence, Line, Verdict, independent_count
 from .brief.versions import whats_new
 from .brief.writer import HEADLINE_CHARS, Material, cited_label
 from .facts import FACTS_VERSION
@@ -46,7 +46,7 @@ from .settings import Settings
 from .store import AuditEntry, Publication, Store
 
 REVIEWABLE = ("draft", "needs_review")
-CARRIED = ("body_sentences", "differences", "quotes", "timeline")  # sections an edit keeps from its base unless sent
+CARRIED = ("body_sentences", "differences", "developments", "quotes", "timeline")  # sections an edit keeps from its base unless sent
 EDITABLE = (("headline", "headline"), ("dek", "dek"), ("Quick Take", "quick_take"), ("body", "body_sentences"),
             ("differences", "differences"), ("quotes", "quotes"), ("timeline", "timeline"))
 
@@ -429,7 +429,7 @@ def _bullet_line(material: Material, gate, prior: dict | None, bullet: dict) -> 
         return Line.from_dict(prior | {"gate": None})
     cites = bullet["citations"]
     evidence = [e for a in cites if a in material.sources for e in evidence_for(material, a, bullet["text"], gate.embed)]
-    consensus = len({material.sources[a].origin for a in cites if a in material.sources}) >= 2
+    consensus = independent_count(material.sources, cites) >= 2
     return Line(bullet["text"], cites, evidence, consensus=consensus, label=None if consensus else cited_label(material.sources, cites))
 
 

@@ -24,7 +24,8 @@ from .model import Source, Verdict
 from .versions import snapshot, whats_new
 from .writer import Draft, ExtractiveWriter, Material, WriterParams
 
-WRITER_VERSION = "extractive-3"  # 2: superseded statements out, latest state first, corrections; 3: compressed bullets, one-article body
+WRITER_VERSION = "extractive-4"  # 2: superseded statements out, latest state first, corrections; 3: compressed bullets, one-article body;
+# 4: every citation gives the line's figures, one outlet is one voice, developments
 
 
 @dataclass
@@ -80,6 +81,10 @@ def compose(material: Material, draft: Draft, *, writer: str, note: str | None =
         "differences": [
             {"topic": d["topic"], "kind": d["kind"], "sides": d["sides"]} | d["line"].as_dict()
             for d in draft.differences
+        ],
+        "developments": [
+            {"topic": d["topic"], "kind": d["kind"], "values": d["values"]} | d["line"].as_dict()
+            for d in draft.developments
         ],
         "quotes": [
             {k: q[k] for k in ("speaker", "articles", "variants")} | {"quote": q["text"]} | q["line"].as_dict()
@@ -217,8 +222,8 @@ def content_lines(content: dict[str, Any]):
     yield "headline", 1, content["headline_source"]
     yield "dek", 1, content["dek_source"]
     for section, key in (("quick take", "quick_take"), ("body", "body_sentences"), ("differences", "differences"),
-                         ("quotes", "quotes"), ("timeline", "timeline")):
-        for pos, line in enumerate(content[key], 1):
+                         ("developments", "developments"), ("quotes", "quotes"), ("timeline", "timeline")):
+        for pos, line in enumerate(content.get(key, []), 1):
             yield section, pos, line
 
 

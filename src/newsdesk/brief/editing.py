@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .llm_writer import evidence_for
-from .model import Evidence, Line
-from .writer import Material, _dedupe, cited_label
+from .material import Material
+from .model import Evidence, Line, cited_label, independent_count
+from .sentences import dedupe
 
 
 class EditError(ValueError):
@@ -104,7 +105,7 @@ def cited_evidence(material: Material, embed: Callable, prior: dict[str, Any] | 
     sentences of each most alike ``find`` (default: the text)."""
     kept = [Evidence.from_dict(e) for e in (prior or {}).get("evidence", []) if e["article"] in citations]
     found = [e for a in citations if a in material.sources for e in evidence_for(material, a, find or text, embed)]
-    return _dedupe(kept + found)
+    return dedupe(kept + found)
 
 
 def prose_line(material: Material, embed: Callable, prior: dict[str, Any] | None, edit: LineEdit, *,
@@ -116,7 +117,7 @@ def prose_line(material: Material, embed: Callable, prior: dict[str, Any] | None
     evidence = cited_evidence(material, embed, prior, edit.text, edit.citations)
     line = Line(edit.text, list(edit.citations), evidence)
     if labelled:
-        line.consensus = len({material.sources[a].origin for a in edit.citations if a in material.sources}) >= 2
+        line.consensus = independent_count(material.sources, edit.citations) >= 2
         line.label = None if line.consensus else cited_label(material.sources, list(edit.citations))
     return line
 
@@ -149,12 +150,12 @@ def difference_item(material: Material, embed: Callable, prior: dict[str, Any], 
             spans += [Evidence.from_dict(e) for e in prior.get("evidence", []) if e["article"] in side.citations]
         else:
             spans = cited_evidence(material, embed, prior, side.value, side.citations, find=f"{edit.topic}: {side.value}")
-        spans = _dedupe(spans)
+        spans = dedupe(spans)
         evidence += spans
         out_sides.append({"value": side.value, "articles": list(side.citations), "evidence": [e.as_dict() for e in spans]})
     citations = list(dict.fromkeys(a for s in sides for a in s.citations))
     text = difference_text(edit.topic, kind, [s.value for s in sides])
-    line = Line(text, citations, _dedupe(evidence), prose=False)
+    line = Line(text, citations, dedupe(evidence), prose=False)
     return {"topic": edit.topic, "kind": kind, "sides": out_sides}, line
 
 

@@ -6,15 +6,13 @@ For every line (see :class:`~.model.Line`) the gate checks:
   evidence, and every evidence span is exactly what the article holds at that span
   (so a citation moved to another article, or an edited span, is caught);
 * **numbers** — every number of the line, in digits or words ("10" = "ten",
-  "1.2 million" = "1,200,000", "third" = "3rd"), is among the numbers of its evidence;
-* **names** — every named person, organisation or place (spaCy entities and proper
-  nouns; in sentence-case text also every capitalised word after the first) appears
-  in the evidence, word for word;
-* **quotes** — every quoted string appears in one evidence span (case, quote marks
-  and spacing aside; an ellipsis splits a quote in parts);
-* **other values** — for prose lines, a cited article whose supporting evidence gives another value
-  for one of the line's figures (the same word counted: "45,000 vehicles" against "38,000 vehicles") is a side
-  of a conflict, not support;
+  "1.2 million" = "1,200,000", "third" = "3rd"), is among the numbers of its evidence,
+  the same value at the precision the line gives it (:func:`.numbers.gives`: "Eighteen" is
+  given by "18", "1.2 million" by "1,230,000", "18" never by "12");
+* **every citation gives the figures** — for prose lines (Quick Take, body, dek, timeline, an
+  editor's or an LLM's lines), each cited article gives each of the line's figures. A cited
+  article whose evidence gives another value ("Valley Ledger — “Bridge closed” gives 12 wagons,
+  not 18") or none fails the line, whether it is a copy, a rewrite or another report;
 * **support** — for prose lines, each cited article has an evidence span that says
   what the line says: cosine of their embeddings at least :attr:`Gate.support`
   (the setting ``topic_similarity``), or, without an embedder, that share of the
@@ -23,24 +21,25 @@ For every line (see :class:`~.model.Line`) the gate checks:
   ``claim_similarity``). Numbers, names and quotes are looked up in supporting
   spans only, so an unrelated sentence cited beside them cannot vouch for them;
 * **consensus** — a line presented as agreed has citations from at least two
-  independent origins, each supporting it, and each of its numbers and quotes is
+  independent origins (articles of one outlet are one voice, as are copies and rewrites of
+  one report: :func:`.model.independent_groups`), each supporting it, and each of its numbers and quotes is
   found in the evidence of two origins: a figure or wording only one report gives
   (or that sources dispute) is not consensus.
 
-The verdict lists every failure as a sentence naming what was not found and where.
+The verdict lists every failure as a sentence naming what was not found and where, and the
+cited articles that fail the line (:attr:`.model.Verdict.articles`: a writer drops those citations).
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..facts.quantities import ORDINALS, SCALES, SMALL_NUMBERS, TENS
-from .model import Evidence, Line, Source, Verdict
+from .model import Evidence, Line, Source, Verdict, independent_groups
+from .numbers import Figure, counts_alike, figures_in, gives, numbers_in
 
 NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
 # capitalised words that name nothing: they start clauses or are parts of a title-case headline
@@ -55,140 +54,12 @@ STOP = NOT_NAMES | {
     "s", "up", "out", "so", "do", "did", "does", "more", "most", "some", "such", "only", "any", "all",
 }
 
-_NUMBER_WORDS = {**SMALL_NUMBERS, **TENS}
-_SCALE_WORDS = {k: v for k, v in SCALES.items() if k not in {"bn", "mn", "tn"}}
-_TOKEN = re.compile(
-    r"(?P<digits>\d+(?:,\d{3})*(?:\.\d+)?)(?P<suffix>st|nd|rd|th|bn|mn|tn|k|m|b)?(?![\w])"
-    r"|(?P<digits2>\d+(?:,\d{3})*(?:\.\d+)?)"
-    r"|(?P<word>[A-Za-z]+)"
-)
-_SUFFIX_SCALES = {"bn": 1e9, "b": 1e9, "mn": 1e6, "m": 1e6, "tn": 1e12, "k": 1e3}
 _QUOTE = re.compile(
     r"[“«\"](?P<a>[^“”«»\"]{2,}?)[”»\"]"
     r"|(?:^|(?<=[\s(\[]))['‘](?=\S)(?P<b>[^‘’'\n]{2,}?)(?<=\S)['’](?=[\s.,;:!?)\]]|$)"
 )
 _WORD = re.compile(r"[\w]+(?:['’][\w]+)*")
-
-
-# ------------------------------------------------------------------ numbers
-
-def numbers_in(text: str) -> list[tuple[str, float, str]]:
-    """Numbers of ``text`` as (as written, value, kind), kind "cardinal" or "ordinal".
-
-    Digits ("57,500", "3.5", "60-day" → 60), number words ("ten", "twenty-five",
-    "two hundred", "a dozen"), digits with a scale ("1.2 million", "3bn") and
-    ordinals ("third", "3rd").
-    """
-    out: list[tuple[str, float, str]] = []
-    tokens = list(_TOKEN.finditer(text))
-    i = 0
-    while i < len(tokens):
-        m = tokens[i]
-        digits = m.group("digits") or m.group("digits2")
-        if digits:
-            value = float(digits.replace(",", ""))
-            suffix = (m.group("suffix") or "").lower()
-            surface = m.group(0)
-            if suffix in {"st", "nd", "rd", "th"}:
-                out.append((surface, value, "ordinal"))
-                i += 1
-                continue
-            if suffix:
-                value *= _SUFFIX_SCALES[suffix]
-            elif i + 1 < len(tokens) and (tokens[i + 1].group("word") or "").lower() in _SCALE_WORDS \
-                    and _adjacent(text, m, tokens[i + 1]):
-                value *= _SCALE_WORDS[tokens[i + 1].group("word").lower()]
-                surface = text[m.start():tokens[i + 1].end()]
-                i += 1
-            out.append((surface, value, "cardinal"))
-            i += 1
-            continue
-        word = m.group("word").lower()
-        if word in ORDINALS:
-            out.append((m.group(0), float(ORDINALS[word]), "ordinal"))
-            i += 1
-            continue
-        if word in _NUMBER_WORDS or (word == "dozen" and _after_a(text, m)):
-            j, value, start = i, 0.0, m.start()
-            current = 0.0
-            while j < len(tokens):
-                w = (tokens[j].group("word") or "").lower()
-                if j > i and not _adjacent(text, tokens[j - 1], tokens[j], hyphen=True):
-                    if w != "and" or j + 1 >= len(tokens):
-                        break
-                if w in _NUMBER_WORDS:
-                    current += _NUMBER_WORDS[w]
-                elif w in _SCALE_WORDS and (current or w == "dozen"):
-                    current = (current or 1) * _SCALE_WORDS[w]
-                    if _SCALE_WORDS[w] >= 1000:
-                        value += current
-                        current = 0.0
-                elif w == "and" and j > i:
-                    pass
-                else:
-                    break
-                j += 1
-            while j > i + 1 and (tokens[j - 1].group("word") or "").lower() == "and":
-                j -= 1
-            value += current
-            out.append((text[start:tokens[j - 1].end()], value, "cardinal"))
-            i = j
-            continue
-        i += 1
-    return out
-
-
-def _adjacent(text: str, a: re.Match, b: re.Match, *, hyphen: bool = False) -> bool:
-    between = text[a.end():b.start()]
-    return between.strip() == "" or (hyphen and between == "-")
-
-
-def _after_a(text: str, m: re.Match) -> bool:
-    return text[:m.start()].rstrip().lower().endswith(" a") or text[:m.start()].rstrip().lower() == "a"
-
-
-def counted_figures(text: str) -> list[tuple[str, float, str, str]]:
-    """Figures of ``text`` with the word that follows them, as (as written, value, kind, noun):
-    "38,000 vehicles" → noun "vehicle", "4.9%" → "percent". Figures followed by no noun are left out."""
-    out = []
-    at = 0
-    for surface, value, kind in numbers_in(text):
-        where = text.find(surface, at)
-        if where < 0:
-            continue
-        at = where + len(surface)
-        m = re.match(r"\s*(%|percent\b|[A-Za-z][\w-]*)", text[at:])
-        if not m:
-            continue
-        noun = "percent" if m.group(1) in {"%", "percent"} else m.group(1).lower()
-        if noun in STOP or len(noun) < 3:
-            continue
-        out.append((surface, value, kind, noun[:-1] if noun.endswith("s") and len(noun) > 3 else noun))
-    return out
-
-
-def _other_values(line: str, evidence: Sequence[Evidence]) -> list[str]:
-    """A cited article whose evidence gives another value for one of the line's figures (the same
-    thing counted: "45,000 vehicles" against the line's "38,000 vehicles") and never the line's own
-    is a side of a conflict, not support."""
-    ours = counted_figures(line)
-    if not ours:
-        return []
-    by_article: dict[str, list[tuple[str, float, str, str]]] = {}
-    for e in evidence:
-        by_article.setdefault(e.article, []).extend(counted_figures(e.text))
-    reasons = []
-    for article, theirs in by_article.items():
-        for surface, value, kind, noun in ours:
-            same = [f for f in theirs if f[3] == noun and f[2] == kind]
-            if same and not any(_same_number((value, kind), (f[1], f[2])) for f in same):
-                reasons.append(f"{article} gives another figure for '{surface}' ('{same[0][0]}'): "
-                               "a side of a conflict, not support")
-    return reasons
-
-
-def _same_number(a: tuple[float, str], b: tuple[float, str]) -> bool:
-    return a[1] == b[1] and math.isclose(a[0], b[0], rel_tol=1e-9, abs_tol=1e-9)
+Reason = tuple[str, "str | None"]  # a reason, and the cited article it names (None: the line as a whole)
 
 
 # ------------------------------------------------------------------ quotes and words
@@ -243,6 +114,7 @@ class Gate:
         self.support = support
         self.agree = agree
         self._nlp = nlp
+        self.groups = independent_groups(sources)  # per article, its independent voice (origin and outlet)
 
     @property
     def embed(self) -> Callable[[list[str]], np.ndarray] | None:
@@ -277,7 +149,9 @@ class Gate:
         span does not).
         """
         spans = self._span_support(lines)
-        judged: list[tuple[list[str], list[Evidence] | None]] = []  # reasons; spans to look in (None: cited wrongly)
+        # per line: its reasons, each with the cited article it names (None: the line as a whole), and
+        # the spans to look in (None: cited wrongly)
+        judged: list[tuple[list[Reason], list[Evidence] | None]] = []
         for k, line in enumerate(lines):
             reasons = self._citations(line)
             supporting: list[Evidence] | None = None
@@ -292,16 +166,15 @@ class Gate:
                     for e, s in zip(line.evidence, scores):
                         best[e.article] = max(best.get(e.article, -1.0), s)
                     reasons += [
-                        f"{article} does not say this (similarity {score:.2f} < {self.support:.2f})"
+                        (f"{article} does not say this (similarity {score:.2f} < {self.support:.2f})", article)
                         for article, score in best.items() if score < self.support
                     ]
-                    agreeing = {self.sources[a].origin for a, score in best.items() if score >= need}
+                    agreeing = {self.groups[a] for a, score in best.items() if score >= need}
                     if line.consensus and not reasons and len(agreeing) < 2:
-                        reasons.append(
+                        reasons.append(((
                             f"presented as agreed, but only {len(agreeing)} independent origin"
                             f"{'s' if len(agreeing) != 1 else ''} say{'s' if len(agreeing) == 1 else ''} the same "
-                            f"(similarity {need:.2f} or more)"
-                        )
+                            f"(similarity {need:.2f} or more)"), None))
             judged.append((reasons, supporting))
         verbatim = [bool(s) and any(_fold(line.text) in _fold(e.text) for e in s)
                     for line, (_, s) in zip(lines, judged)]
@@ -310,7 +183,8 @@ class Gate:
         for line, (reasons, supporting), plain in zip(lines, judged, verbatim):
             if supporting is not None:
                 reasons += self._contents(line, None if plain else self._docs[line.text], supporting)
-            line.gate = Verdict(not reasons, reasons)
+            failing = [a for a in dict.fromkeys(a for _, a in reasons if a is not None) if a in line.citations]
+            line.gate = Verdict(not reasons, [r for r, _ in reasons], failing)
             verdicts.append(line.gate)
         return verdicts
 
@@ -321,61 +195,65 @@ class Gate:
 
     # -------------------------------------------------------------- citations
 
-    def _citations(self, line: Line) -> list[str]:
-        reasons = []
+    def _citations(self, line: Line) -> list[Reason]:
+        reasons: list[Reason] = []
         if not line.citations:
-            return ["no citation"]
+            return [("no citation", None)]
         cited = set(line.citations)
         for article in line.citations:
             if article not in self.sources:
-                reasons.append(f"cites {article}, which is not an article of this story")
+                reasons.append((f"cites {article}, which is not an article of this story", article))
             elif not any(e.article == article for e in line.evidence):
-                reasons.append(f"cites {article} without evidence from it")
+                reasons.append((f"cites {article} without evidence from it", article))
         for e in line.evidence:
             if e.article not in cited:
-                reasons.append(f"evidence from {e.article}, which is not cited")
+                reasons.append((f"evidence from {e.article}, which is not cited", None))
                 continue
             source = self.sources.get(e.article)
             if source is None:
                 continue
             held = source.field_text(e.field)[e.start:e.end] if 0 <= e.start <= e.end else None
             if held != e.text:
-                reasons.append(f"evidence for {e.article} is not what the article says at {e.field} {e.start}-{e.end}")
+                reasons.append((f"evidence for {e.article} is not what the article says at {e.field} {e.start}-{e.end}",
+                                e.article))
         if line.consensus:
-            origins = {self.sources[a].origin for a in cited if a in self.sources}
+            origins = {self.groups[a] for a in cited if a in self.groups}
             if len(origins) < 2:
-                reasons.append(
+                reasons.append(((
                     "presented as agreed by independent sources, but its citations come from "
-                    f"{len(origins)} independent origin{'s' if len(origins) != 1 else ''}"
-                )
+                    f"{len(origins)} independent origin{'s' if len(origins) != 1 else ''}"), None))
         return reasons
 
     # -------------------------------------------------------------- contents
 
     def _by_origin(self, evidence: list[Evidence]) -> dict[str, list[Evidence]]:
+        """Evidence by independent voice: one origin's articles, and one outlet's, are one voice."""
         out: dict[str, list[Evidence]] = {}
         for e in evidence:
-            out.setdefault(self.sources[e.article].origin, []).append(e)
+            out.setdefault(self.groups[e.article], []).append(e)
         return out
 
-    def _contents(self, line: Line, doc, evidence: list[Evidence]) -> list[str]:
+    def _contents(self, line: Line, doc, evidence: list[Evidence]) -> list[Reason]:
         """Numbers, names and quotes of the line against the evidence that supports it (names from
         ``doc``, the parsed line; None when the line is word for word in a supporting span)."""
-        reasons = []
+        reasons: list[Reason] = []
         groups = list(self._by_origin(evidence).values()) if line.consensus else [evidence]
         need = 2 if line.consensus else 1
         cited = ", ".join(dict.fromkeys(e.article for e in evidence)) or "none supports the line"
         where = "in the evidence of two independent origins" if line.consensus else f"in the cited evidence ({cited})"
 
-        numbers = [(surface, (value, kind)) for surface, value, kind in numbers_in(line.text)]
-        if numbers:
-            found = [[(v, k) for e in group for _, v, k in numbers_in(e.text)] for group in groups]
-            for surface, number in numbers:
-                if sum(any(_same_number(number, n) for n in f) for f in found) < need:
-                    reasons.append(f"number '{surface}' is not {where}")
-
-        if line.prose:  # a template line (a difference, a quote) may cite every side on purpose
-            reasons += _other_values(line.text, evidence)
+        figures = figures_in(line.text)
+        missing: set[int] = set()  # figures no cited article gives
+        if figures:
+            found = [[f for e in group for f in figures_in(e.text)] for group in groups]
+            for n, ours in enumerate(figures):
+                given = sum(any(gives(ours, f) for f in group) for group in found)
+                if given < need:
+                    reasons.append((f"number '{ours.surface}' is not {where}", None))
+                if given == 0:
+                    missing.add(n)
+            if line.prose:  # a template line (a difference, a quote) may cite every side on purpose
+                reasons += self._each_gives(line, evidence, figures, missing)
 
         names = self._names(doc) if doc is not None else []  # no parse: the line is a supporting span's words
         if names:
@@ -383,7 +261,7 @@ class Gate:
             for name in names:
                 words = {w for w in _name_words(name) if w not in NOT_NAMES}
                 if words and not words <= found_words:
-                    reasons.append(f"name '{name}' is not in the cited evidence ({cited})")
+                    reasons.append((f"name '{name}' is not in the cited evidence ({cited})", None))
 
         for quote in quotes_in(line.text):
             parts = _quote_parts(quote)
@@ -391,8 +269,51 @@ class Gate:
                 any(all(part in _fold(e.text) for part in parts) for e in group) for group in groups
             )
             if parts and hits < need:
-                reasons.append(f"quote “{quote}” is not {where}")
+                reasons.append((f"quote “{quote}” is not {where}", None))
         return reasons
+
+    def _each_gives(self, line: Line, supporting: list[Evidence], figures: list[Figure],
+                    missing: set[int]) -> list[Reason]:
+        """Every cited article must give each of the line's figures, the same value at its precision: one
+        whose evidence gives another value for it ("12 wagons" against the line's "18 wagons"), or none,
+        does not support the line, whether it is a copy, a rewrite or another report. Looked up in the
+        article's supporting spans (all its spans when none supports the line). A figure no cited article
+        gives is already a reason of its own: for it, only the articles giving another value are named."""
+        supported = {e.article for e in supporting}
+        by_article: dict[str, list[Evidence]] = {}
+        for e in line.evidence:
+            if e.article not in supported or e in supporting:
+                by_article.setdefault(e.article, []).append(e)
+        reasons: list[Reason] = []
+        for article, spans in by_article.items():
+            if article not in self.sources:
+                continue
+            theirs = [(f, e.text) for e in spans for f in figures_in(e.text)]
+            for n, ours in enumerate(figures):
+                if any(gives(ours, f) for f, _ in theirs):
+                    continue
+                other = next(((f, text) for f, text in theirs if f.kind == ours.kind and counts_alike(ours, f)), None)
+                if other is not None:
+                    f, text = other
+                    reasons.append((f"{self.who(article)} gives {f.phrase(text, ours.noun)}, not {ours.shown()}", article))
+                elif n not in missing:
+                    words = ours.phrase(line.text)
+                    what = f" (“{words}”)" if words.lower() != ours.shown().lower() else ""
+                    reasons.append((f"{self.who(article)} does not give the number {ours.shown()}{what}", article))
+        return reasons
+
+    def who(self, article: str) -> str:
+        """An article as a reason names it: its outlet and title (“Valley Ledger — “Bridge closed””), else its id."""
+        source = self.sources.get(article)
+        if source is None:
+            return article
+        title = " ".join((source.title or "").split())
+        if len(title) > 80:
+            title = title[:79].rsplit(" ", 1)[0] + "…"
+        outlet = " ".join((source.source or "").split())
+        if outlet and title:
+            return f"{outlet} — “{title}”"
+        return outlet or (f"“{title}”" if title else article)
 
     def _names(self, doc) -> list[str]:
         """Names in a parsed line: entities, proper nouns and (in sentence case) capitalised words."""
@@ -456,3 +377,6 @@ def summary(sections: Iterable[tuple[str, Sequence[Line]]]) -> Verdict:
             elif not line.gate.passed:
                 reasons += [f"{name} {i}: {r}" for r in line.gate.reasons]
     return Verdict(not reasons, reasons)
+
+
+__all__ = ["Gate", "numbers_in", "quotes_in", "summary"]

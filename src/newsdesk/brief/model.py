@@ -37,15 +37,35 @@ class Evidence:
 
 @dataclass(slots=True)
 class Verdict:
+    """The gate's verdict on a line: passed or not, every reason, and the cited articles that fail it
+    (``articles``: those a reason of their own names — they do not support the line; None when not
+    known, as in verdicts stored before it was kept)."""
+
     passed: bool
     reasons: list[str] = field(default_factory=list)
+    articles: list[str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"passed": self.passed, "reasons": list(self.reasons)}
+        out: dict[str, Any] = {"passed": self.passed, "reasons": list(self.reasons)}
+        if not self.passed and self.articles is not None:
+            out["articles"] = list(self.articles)
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "Verdict | None":
-        return cls(bool(data["passed"]), list(data.get("reasons", []))) if data else None
+        if not data:
+            return None
+        articles = data.get("articles")
+        return cls(bool(data["passed"]), list(data.get("reasons", [])),
+                   [str(a) for a in articles] if isinstance(articles, list) else None)
+
+    def fails(self, article: str) -> bool:
+        """Whether ``article``'s citation fails the line (by name in a reason, for a verdict without ``articles``)."""
+        if self.passed:
+            return False
+        if self.articles is not None:
+            return article in self.articles
+        return any(article in r for r in self.reasons)
 
 
 @dataclass(slots=True)
@@ -83,7 +103,7 @@ class Line:
         """Per citation: "passed", or "failed" when a reason names this article."""
         if self.gate is None:
             return "unchecked"
-        return "failed" if any(evidence.article in r for r in self.gate.reasons) else "passed"
+        return "failed" if self.gate.fails(evidence.article) else "passed"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, prose: bool = True) -> "Line":
@@ -124,3 +144,49 @@ class Source:
             "published": self.published.isoformat() if self.published else None,
             "origin": self.origin,
         }
+
+
+def outlet_of(source: Source) -> str:
+    """The outlet an article is from, as a key: its publisher's name, else the article itself."""
+    return " ".join((source.source or "").split()).lower() or f"article:{source.id}"
+
+
+def independent_groups(sources: dict[str, Source]) -> dict[str, str]:
+    """Per article, its independent voice: articles of one origin (copies, rewrites) are one voice, and
+    so are articles of one outlet (an outlet's second report on a story does not confirm its first).
+    Each group is named by the origin of its first article."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for aid, s in sources.items():
+        a, b, c = find(f"article:{aid}"), find(f"origin:{s.origin}"), find(f"outlet:{outlet_of(s)}")
+        parent[b] = a
+        parent[c] = a
+    names: dict[str, str] = {}
+    out = {}
+    for aid, s in sources.items():
+        out[aid] = names.setdefault(find(f"article:{aid}"), s.origin)
+    return out
+
+
+def independent_count(sources: dict[str, Source], articles) -> int:
+    """How many independent voices (:func:`independent_groups`) the known ``articles`` are."""
+    groups = independent_groups(sources)
+    return len({groups[a] for a in articles if a in groups})
+
+
+SINGLE_LABEL = "reported by one outlet"
+CARRIED_LABEL = "one report, carried by {n} outlets"
+
+
+def cited_label(sources: dict[str, Source], citations: list[str]) -> str:
+    """The label of a line one report tells: "reported by one outlet", or, when it cites several outlets'
+    articles of that one report (copies, rewrites, syndication), "one report, carried by N outlets" — N
+    counts the outlets the line cites, not every outlet that carried the report."""
+    outlets = {outlet_of(sources[a]) for a in citations if a in sources}
+    return CARRIED_LABEL.format(n=len(outlets)) if len(outlets) > 1 else SINGLE_LABEL

@@ -76,6 +76,13 @@ def markdown(content: dict[str, Any]) -> str:
             out.append(f"- {escape_md(_topic(d))}: {sides}{_flag(d)}")
         out.append("")
 
+    if content.get("developments"):
+        out += ["## Developments", ""]
+        for d in content["developments"]:
+            steps = " → ".join(_step(n, v) for v in d["values"])
+            out.append(f"- {escape_md(_topic(d))}: {steps}{_flag(d)}")
+        out.append("")
+
     if content.get("quotes"):
         out += ["## Key quotes", ""]
         for q in content["quotes"]:
@@ -107,6 +114,13 @@ def markdown(content: dict[str, Any]) -> str:
     if content.get("note"):
         out += ["", f"*Note: {escape_md(content['note'])}*"]
     return "\n".join(out) + "\n"
+
+
+def _step(numbers: dict[str, int], value: dict[str, Any]) -> str:
+    """One value of a development: "120 flights (Tue 3 Mar) [1]", the latest one marked."""
+    when = f" ({escape_md(value.get('when') or value['date'])})" if value.get("when") or value.get("date") else ""
+    latest = " *(latest)*" if value.get("current") else ""
+    return f"{escape_md(value['value'])}{when} {_cite(numbers, value['articles'])}{latest}"
 
 
 def _topic(d: dict[str, Any]) -> str:

@@ -13,15 +13,16 @@ Not entries:
 * a month or a year alone ("in April", "in 2027"): no day to place it on;
 * background: a day more than :data:`BACKGROUND_DAYS` before the story's earliest
   publication;
-* a sentence that a correction or retraction supersedes (``reconciled["superseded"]``);
+* a sentence that a correction or retraction supersedes, or whose figure a later report changed
+  (``reconciled["superseded"]``), except as a value of a development (below);
 * a line too short to tell an event ("Posted: May 24, 2005").
 
 An entry is told by its sentence (a leading phrase cut unless it holds the date) when
 the dated clause is the sentence's main clause, else by the clause itself with its
 subject; other articles' sentences of the same claim with the same day are cited
-with it. Each value of a developing figure (``reconciled["developments"]``) is an
-entry of its own, dated by the time its sentence gives, else by its article's
-publication day. Entries are the most cited ones (developments first), shown in
+with it. Each value of a developing figure (``reconciled["developments"]``), the earlier
+ones included, is an entry of its own, dated by the time its sentence gives, else by
+its article's publication day. Entries are the most cited ones (developments first), shown in
 order of day, clock time, then publication time. ``when`` reads "Mon 2 Mar" or
 "Tue 3 Mar, 6 a.m." (with the year when it is not the year of the latest report).
 """
@@ -36,12 +37,20 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .material import Candidate, Material, WriterParams
 from .model import Evidence, Line
+from .sentences import (
+    PRONOUN_START,
+    capitalise,
+    claim_locator,
+    dedupe,
+    superseded_spans,
+    trim_lead,
+)
 
 if TYPE_CHECKING:
     from ..facts.model import ArticleFacts, Statement, TimeExpr
     from .gate import Gate
-    from .writer import Candidate, Material, WriterParams
 
 # the word in front of a time phrase that makes it a bound, not the date of the event told
 BOUNDS = {"until", "till", "til", "by", "through", "from", "since", "beyond", "before", "after", "within",
@@ -74,15 +83,13 @@ def story_timeline(material: Material, cands: list[Candidate], params: WriterPar
                    gate: Gate | None = None, passes: Callable[[Line], bool] | None = None) -> list[dict[str, Any]]:
     """The timeline entries of a story: ``{"when", "date", "line"}``, each line checked by ``gate``
     and kept when ``passes`` says so."""
-    from .writer import PRONOUN_START, _capitalise, _claim_locator, _dedupe, _trim_lead
-
     reconciled = material.reconciled or {}
-    superseded = _superseded(reconciled)
+    superseded = superseded_spans(reconciled)
     published = {aid: s.published for aid, s in material.sources.items()}
     days = [p.date() for p in published.values() if p is not None]
     earliest = min(days) if days else None
     relevance = {(c.article, c.index): c.relevance for c in cands}
-    claim_of = _claim_locator(reconciled)
+    claim_of = claim_locator(reconciled)
     events: dict[tuple, Entry] = {}
 
     def too_old(day: date) -> bool:
@@ -103,7 +110,7 @@ def story_timeline(material: Material, cands: list[Candidate], params: WriterPar
                 continue
             seen_clauses.add(clause.start)
             if clause.parent is None:
-                start, told = _trim_lead(sentence.text, facts, sentence.start)
+                start, told = trim_lead(sentence.text, facts, sentence.start)
                 quality = 2
                 if start > t.start:
                     start, told = sentence.start, sentence.text
@@ -119,14 +126,14 @@ def story_timeline(material: Material, cands: list[Candidate], params: WriterPar
             if entry is None:
                 entry = events[(claim, day)] = Entry(day, clock, "", -1, aid, published.get(aid), t.start)
             if quality > entry.quality:
-                entry.text, entry.quality, entry.own = _capitalise(told.rstrip(" ,;")), quality, aid
+                entry.text, entry.quality, entry.own = capitalise(told.rstrip(" ,;")), quality, aid
                 entry.published, entry.position = published.get(aid), t.start
             if clock is not None and entry.clock is None:
                 entry.clock = clock
             entry.evidence.append(Evidence(aid, sentence.start, sentence.end, sentence.text))
             entry.score = max(entry.score, relevance.get((aid, t.sentence), 0.0))
 
-    developments = _development_entries(material, superseded, published, too_old)
+    developments = _development_entries(material, _retracted(reconciled), published, too_old)
     ranked = developments + sorted(
         (e for e in events.values() if e.quality > 0),
         key=lambda e: (-len({x.article for x in e.evidence}), -e.score),
@@ -140,7 +147,7 @@ def story_timeline(material: Material, cands: list[Candidate], params: WriterPar
     latest = max(days) if days else None
     lines = []
     for e in entries:  # the article whose words tell the event first; other articles cited where they agree
-        evidence = sorted(_dedupe(e.evidence), key=lambda x: x.article != e.own)
+        evidence = sorted(dedupe(e.evidence), key=lambda x: x.article != e.own)
         lines.append(Line(e.text, list(dict.fromkeys(x.article for x in evidence)), evidence))
     if gate is not None:
         gate.check_all(lines)
@@ -255,14 +262,16 @@ def _clause_text(clause: Statement, text: str) -> str:
     return told
 
 
-def _superseded(reconciled: dict[str, Any]) -> dict[str, list[tuple[int, int]]]:
-    """Per article, the character spans that a correction or retraction supersedes."""
+def _retracted(reconciled: dict[str, Any]) -> dict[str, list[tuple[int, int]]]:
+    """Per article, the spans a correction retracts (an earlier value of a developing figure is
+    superseded too, but it was true when told: the timeline tells it on its day)."""
     out: dict[str, list[tuple[int, int]]] = {}
-    for span in reconciled.get("superseded", []) or []:
-        try:
-            out.setdefault(str(span["article"]), []).append((int(span["start"]), int(span["end"])))
-        except (KeyError, TypeError, ValueError):
-            continue
+    for correction in reconciled.get("corrections", []) or []:
+        for span in correction.get("retracted", []) or []:
+            try:
+                out.setdefault(str(span["article"]), []).append((int(span["start"]), int(span["end"])))
+            except (KeyError, TypeError, ValueError):
+                continue
     return out
 
 
@@ -270,9 +279,11 @@ def _overlaps(spans, start: int, end: int) -> bool:
     return any(a < end and start < b for a, b in spans)
 
 
-def _development_entries(material: Material, superseded: dict[str, list[tuple[int, int]]],
+def _development_entries(material: Material, retracted: dict[str, list[tuple[int, int]]],
                          published: dict[str, datetime | None], too_old: Callable[[date], bool]) -> list[Entry]:
-    """One entry per value of each developing figure, told by its sentence."""
+    """One entry per value of each developing figure, told by its sentence and dated by the day the
+    sentence gives, else by its report's publication day. Earlier values are entries too (on their
+    day, they were the news); a value a correction retracted is not."""
     out = []
     for development in material.reconciled.get("developments", []) or []:
         for value in development.get("values", []) or []:
@@ -284,7 +295,7 @@ def _development_entries(material: Material, superseded: dict[str, list[tuple[in
                 if facts is None or source is None or not isinstance(span.get("start"), int):
                     continue
                 start, end = span["start"], span.get("end", span["start"])
-                if _overlaps(superseded.get(aid, ()), start, end):
+                if _overlaps(retracted.get(aid, ()), start, end):
                     continue
                 sentence = next((s for s in facts.sentences if s.start <= start < s.end), None)
                 if sentence is None:

@@ -20,7 +20,10 @@ speakers, dated clauses). What it chooses:
 * **Quick Take** — claims agreed by at least two independent origins first (most
   origins, then relevance), then the most relevant single-origin claims, labelled
   "reported by one outlet"; each bullet is the member sentence that passes the
-  gate with every citation, never one sentence twice, nothing near-redundant.
+  gate with every citation (a citation that does not give the bullet's figures is
+  left out, and the bullet labelled for what it still cites), never one sentence
+  twice, nothing near-redundant. A developing story opens with the best bullet of
+  its latest reports, agreed or not.
 * **Headline** — the title closest to the story's centre that fits 90 characters;
   **dek** — a dek of the sources, else the most relevant lead sentence.
 * **Where sources differ**, **quotes** and **timeline** are composed from the
@@ -39,7 +42,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Callable
@@ -49,75 +51,33 @@ import numpy as np
 from ..facts.model import ArticleFacts
 from ..facts.reconcile import CREDIT
 from .compress import compress, parse_ahead, reads_alone, standalone
-from .gate import Gate, numbers_in
-from .model import Evidence, Line, Source
+from .developments import development_items
+from .gate import Gate
+from .material import Candidate, Material, WriterParams
+from .model import (
+    CARRIED_LABEL,
+    SINGLE_LABEL,
+    Evidence,
+    Line,
+    Source,
+    cited_label,
+    independent_count,
+    independent_groups,
+)
+from .numbers import numbers_in
+from .sentences import (
+    PRONOUN_START,
+    capitalise,
+    dedupe,
+    sentence_locator,
+    superseded_spans,
+)
+from .timeline import story_timeline
 
 HEADLINE_CHARS = 90
 DEVELOPING_HOURS = 24  # a story whose reports span more is developing: its latest day tells its state
-SINGLE_LABEL = "reported by one outlet"
-CARRIED_LABEL = "one report, carried by {n} outlets"
-PRONOUN_START = re.compile(r"^(he|she|they|it|this|that|these|those|his|her|their|its|we|i)\b", re.IGNORECASE)
-LEADING_PHRASE = re.compile(
-    r"^(?:(?:in|amid|amidst|despite|as|with|after|following|before|prior to|earlier|later|meanwhile|however|"
-    r"also|still|yet|now|but|and|so|at the same time|on|by|for|under|against)\b[^,;:\"“”]{0,90}?|"
-    r"however|meanwhile|moreover|still|instead|separately|elsewhere|in addition)\s*,\s+",
-    re.IGNORECASE,
-)
 JUNK = re.compile(r"https?://|www\.|@\w|\b(click|subscribe|sign up|newsletter|advertisement|copyright|all rights reserved)\b",
                   re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class WriterParams:
-    """Weights of the extractive writer (checked on NeuS train with ``bench/tune_writer.py``; see the
-    module docstring for the figures)."""
-
-    lead_weight: float = 0.3
-    agreement_weight: float = 0.1
-    detail_weight: float = 0.05  # Quick Take: bonus per figure (up to three) a sentence gives
-    same_topic: float = 0.5  # cosine from which a sentence of another article may support one (topic_similarity)
-    redundancy: float = 0.5
-    balance: float = 0.9  # relevance factor per sentence already taken from the same origin
-    min_gain: float = -1.0  # stop when the best remaining sentence scores below this (it mostly repeats)
-    duplicate: float = 0.85  # cosine above which a sentence repeats a chosen one and is skipped
-    retold: float = 0.62  # cosine from which another report's lead retells the body's opening one (MSRP paraphrase threshold)
-    body_words: int = 200  # the brief's body: whole sentences up to about this many words
-    min_words: int = 6
-    max_words: int = 70
-    bullets: int = 5
-    consensus_bullets: int = 4
-    bullet_max_words: int = 45  # timeline entries
-    quick_take_max_words: int = 40  # a compressed bullet longer than this waits for the body
-    quotes: int = 4
-    timeline: int = 8
-
-
-@dataclass(slots=True)
-class Candidate:
-    article: str
-    index: int  # sentence number in the article
-    rank: int  # candidate number in the article (0 = lead)
-    start: int
-    end: int
-    text: str
-    words: int
-    origin: str
-    vector: np.ndarray
-    relevance: float = 0.0
-    centrality: float = 0.0
-    agreement: float = 0.0
-
-
-@dataclass
-class Material:
-    """What a brief is written from: one story's articles, facts and reconciliation."""
-
-    story_id: Any
-    sources: dict[str, Source]  # in story order
-    facts: dict[str, ArticleFacts]
-    reconciled: dict[str, Any]
-    statement_vectors: dict[str, np.ndarray]  # per article, one row per statement (facts order)
-    revised: dict[str, dict[str, Any]] = field(default_factory=dict)  # articles their outlet revised (store)
 
 
 @dataclass
@@ -129,6 +89,7 @@ class Draft:
     differences: list[dict[str, Any]] = field(default_factory=list)
     quotes: list[dict[str, Any]] = field(default_factory=list)
     timeline: list[dict[str, Any]] = field(default_factory=list)
+    developments: list[dict[str, Any]] = field(default_factory=list)  # see :mod:`.developments`
 
     def lines(self) -> list[tuple[str, list[Line]]]:
         """Every gated line, by section."""
@@ -138,6 +99,7 @@ class Draft:
             ("quick take", self.quick_take),
             ("body", self.body),
             ("differences", [d["line"] for d in self.differences]),
+            ("developments", [d["line"] for d in self.developments]),
             ("quotes", [q["line"] for q in self.quotes]),
             ("timeline", [t["line"] for t in self.timeline]),
         ]
@@ -175,7 +137,7 @@ class ExtractiveWriter:
         or a figure a later report changed — is never material: the brief does not state it as current
         (``keep_superseded`` keeps them: the pool a baseline summariser, which knows nothing of them, reads)."""
         out: list[Candidate] = []
-        stale = [] if keep_superseded else _superseded_spans(material.reconciled)
+        stale = {} if keep_superseded else superseded_spans(material.reconciled)
         for aid, source in material.sources.items():
             facts = material.facts.get(aid)
             if facts is None:
@@ -190,7 +152,7 @@ class ExtractiveWriter:
                 if not rows or vectors is None or len(vectors) != len(facts.statements):
                     continue
                 if not is_candidate(s.text, self.params) or any(
-                        a == aid and start < s.end and s.start < end for a, start, end in stale):
+                        start < s.end and s.start < end for start, end in stale.get(aid, ())):
                     continue
                 weights = np.array([facts.statements[k].end - facts.statements[k].start for k in rows], np.float32)
                 vec = _unit((vectors[rows] * weights[:, None]).sum(axis=0))
@@ -221,7 +183,7 @@ class ExtractiveWriter:
     @staticmethod
     def _agreement(material: Material) -> dict[tuple[str, int], set[str]]:
         """Per sentence, the origins of the articles that tell one of its claims."""
-        sentence_of = _sentence_locator(material.facts)
+        sentence_of = sentence_locator(material.facts)
         out: dict[tuple[str, int], set[str]] = {}
         for claim in material.reconciled.get("claims", []):
             origins = {material.sources[a].origin for a in claim["articles"] if a in material.sources}
@@ -404,19 +366,19 @@ class ExtractiveWriter:
         figures = _disputed_figures(material.reconciled)
         options: list[tuple[float, bool, Callable[[], Line | None], set, np.ndarray, set]] = []
         supporters = self.supporters(material, cands, links)
-        sentence_of = _sentence_locator(material.facts)
+        sentence_of = sentence_locator(material.facts)
         latest = latest_reports(material)
+        voices = independent_groups(material.sources)  # one origin's articles, and one outlet's, are one voice
         for c, others in zip(cands, supporters):
             if any(a == c.article and c.start <= x < c.end for a, x in figures):
                 continue  # a figure sources dispute: told under "where sources differ"
             if latest and c.article not in latest and not set(others) & latest:
                 continue  # a developing story: what only earlier reports tell may be out of date
             support = links.get((c.article, c.index), {})
-            origins = {c.origin} | {material.sources[a].origin for a in others}
-            consensus = len(origins) >= 2
-            # agreement counts the origins reconciliation found telling its claims, not mere look-alikes
-            told = {material.sources[a].origin for a in support if a != "claims" and a in material.sources}
-            agreed = len(told - {c.origin})
+            consensus = len({voices[c.article]} | {voices[a] for a in others}) >= 2
+            # agreement counts the voices reconciliation found telling its claims, not mere look-alikes
+            told = {voices[a] for a in support if a != "claims" and a in voices}
+            agreed = len(told - {voices[c.article]})
             articles = 1 + sum(1 for a in support if a not in ("claims", c.article))
             figures_told = min(3, len(numbers_in(c.text)))
             score = c.centrality + p.agreement_weight * agreed + 0.05 * (articles - 1) + p.detail_weight * figures_told
@@ -438,7 +400,7 @@ class ExtractiveWriter:
         used_claims: set = set()
         vectors: list[np.ndarray] = []
 
-        def take(pool, limit: int, want: bool) -> None:
+        def take(pool, limit: int, want: bool | None) -> None:  # want: consensus lines, single-origin ones, either
             for _, _, make, keys, vec, claims in sorted(pool, key=lambda o: -o[0]):
                 if len(chosen) >= limit:
                     return
@@ -447,7 +409,7 @@ class ExtractiveWriter:
                 if any(float(vec @ v) >= p.duplicate for v in vectors):
                     continue
                 line = make()
-                if line is None or not self._passes(line) or line.consensus != want:
+                if line is None or not self._passes(line) or (want is not None and line.consensus != want):
                     continue
                 chosen.append(line)
                 vectors.append(vec)
@@ -460,7 +422,11 @@ class ExtractiveWriter:
             likely = [make() for pool in (True, False)
                       for _, _, make, *_ in sorted((o for o in options if o[1] == pool), key=lambda o: -o[0])[:3 * p.bullets]]
             self.gate.check_all([line for line in likely if line is not None])
-        take([o for o in options if o[1]], p.consensus_bullets, True)
+        if latest:
+            # a developing story opens with its latest state, as its newest reports tell it: agreed, or (when
+            # the earlier reports cited beside it do not give its figures) labelled as the one report it is
+            take([o for o in options if any(a in latest for a, _ in o[3])], 1, None)
+        take([o for o in options if o[1]], p.consensus_bullets + sum(not line.consensus for line in chosen), True)
         # single-origin facts; a sentence other origins tell too, but not in words the gate accepts as
         # agreed, is not "reported by one outlet" either, so it waits for the body
         take([o for o in options if not o[1]], p.bullets, False)
@@ -485,8 +451,8 @@ class ExtractiveWriter:
     def _quote_bullets(self, material: Material, by_key: dict) -> list[tuple]:
         """A quote several origins carry in the same words: the speaker and the words they share."""
         out = []
-        origins = {aid: s.origin for aid, s in material.sources.items()}
-        sentence_of = _sentence_locator(material.facts)
+        origins = independent_groups(material.sources)  # one origin, or one outlet: one voice
+        sentence_of = sentence_locator(material.facts)
         latest = latest_reports(material)
         for q in material.reconciled.get("quotes", []):
             variants = q.get("variants") or []
@@ -528,7 +494,7 @@ class ExtractiveWriter:
             score = max(c.centrality for c in members) + self.params.agreement_weight + 2 * self.params.detail_weight
             vec = _unit(np.mean([c.vector for c in members], axis=0))
             text = f"{speaker} said: “{words.strip(' ,.;')}”."
-            line = Line(text, list(dict.fromkeys(e.article for e in evidence)), _dedupe(evidence),
+            line = Line(text, list(dict.fromkeys(e.article for e in evidence)), dedupe(evidence),
                         consensus=True, prose=False)
             out.append((score, True, lambda line=line: line, keys, vec, set()))
         return out
@@ -581,24 +547,30 @@ class ExtractiveWriter:
                 sent = sentences[i]
                 evidence.append(Evidence(article, sent.start, sent.end, sent.text))
         citations = list(dict.fromkeys(e.article for e in evidence))
-        label = None if consensus else single_label(material.sources, own.article)
+        label = None if consensus else cited_label(material.sources, citations)
         return Line(text, citations, evidence, consensus=consensus, label=label)
 
     def _passes(self, line: Line) -> bool:
-        """Whether ``line`` passes the gate; a line failing only for some citations is kept without them
-        (a consensus line only while two origins remain)."""
+        """Whether ``line`` passes the gate. A line that fails only for some of its citations — an article
+        that gives another value for one of its figures, or none, or does not say what it says — is kept
+        without them and labelled for what remains: presented as agreed only while two independent voices
+        are cited, else as one report, counting the outlets it still cites. The article whose words it is
+        is never dropped: a line failing for it fails."""
         if self.gate is None:
             return True
-        if self.gate.check(line).passed:
-            return True
-        own = line.evidence[0].article
-        bad = {a for a in line.citations if a != own and any(a in r for r in line.gate.reasons)}
-        if not bad:
-            return False
-        line.citations = [a for a in line.citations if a not in bad]
-        line.evidence = [e for e in line.evidence if e.article not in bad]
-        if line.consensus and len({self.gate.sources[a].origin for a in line.citations}) < 2:
-            line.consensus, line.label = False, single_label(self.gate.sources, own)
+        own = line.evidence[0].article if line.evidence else None
+        for _ in range(3):
+            if self.gate.check(line).passed:
+                return True
+            bad = {a for a in line.gate.articles or () if a != own}
+            if not bad:
+                return False
+            line.citations = [a for a in line.citations if a not in bad]
+            line.evidence = [e for e in line.evidence if e.article not in bad]
+            if line.consensus and independent_count(self.gate.sources, line.citations) < 2:
+                line.consensus, line.label = False, cited_label(self.gate.sources, line.citations)
+            elif line.label:
+                line.label = cited_label(self.gate.sources, line.citations)
         return self.gate.check(line).passed
 
     # -------------------------------------------------------------- differences, quotes, timeline
@@ -609,15 +581,15 @@ class ExtractiveWriter:
             topic = conflict["topic"]
             values = conflict["values"]
             if conflict["kind"] == "quantity":
-                text = f"{_capitalise(topic)}: " + " vs ".join(v["value"] for v in values) + "."
+                text = f"{capitalise(topic)}: " + " vs ".join(v["value"] for v in values) + "."
             else:
-                text = f"{_capitalise(topic)}: " + " or ".join(v["value"] for v in values) + "?"
+                text = f"{capitalise(topic)}: " + " or ".join(v["value"] for v in values) + "?"
             evidence, citations = [], []
             for v in values:
                 for e in v.get("context", []) + v["evidence"]:
                     evidence.append(Evidence(e["article"], e["start"], e["end"], e["text"]))
                 citations += v["articles"]
-            line = Line(text, list(dict.fromkeys(citations)), _dedupe(evidence), prose=False)
+            line = Line(text, list(dict.fromkeys(citations)), dedupe(evidence), prose=False)
             out.append({
                 "topic": topic,
                 "kind": conflict["kind"],
@@ -629,7 +601,7 @@ class ExtractiveWriter:
 
     def quotes(self, material: Material) -> list[dict[str, Any]]:
         quotes = [q for q in material.reconciled.get("quotes", []) if q.get("speaker")]
-        origins = {aid: s.origin for aid, s in material.sources.items()}
+        origins = independent_groups(material.sources)  # one origin, or one outlet: one voice
         quotes.sort(key=lambda q: (-len({origins.get(a) for a in q["articles"]}), -len(q["articles"]),
                                    -len(q["text"])))
         out = []
@@ -640,7 +612,7 @@ class ExtractiveWriter:
             evidence = [Evidence(e["article"], e["start"], e["end"], e["text"]) for e in main["evidence"]]
             for e in list(evidence):
                 evidence += self._speaker_evidence(material, e.article, e.start, q["speaker"])
-            evidence = _dedupe(evidence)
+            evidence = dedupe(evidence)
             text = f"{q['speaker']}: “{main['text'].strip().rstrip(',')}”"
             line = Line(text, list(dict.fromkeys(e.article for e in evidence)), evidence, prose=False)
             out.append({
@@ -655,8 +627,6 @@ class ExtractiveWriter:
 
     def timeline(self, material: Material, cands: list[Candidate]) -> list[dict[str, Any]]:
         """Dated events in time order, one entry per claim and day: see :mod:`.timeline`."""
-        from .timeline import story_timeline  # it uses this module's helpers
-
         return story_timeline(material, cands, self.params, self.gate, self._passes)
 
     # -------------------------------------------------------------- all of it
@@ -672,6 +642,7 @@ class ExtractiveWriter:
             differences=self.differences(material),
             quotes=self.quotes(material),
             timeline=self.timeline(material, cands),
+            developments=development_items(material),
         )
         if self.gate is not None:
             self.gate.check_all([ln for _, lines in draft.lines() for ln in lines])
@@ -679,37 +650,6 @@ class ExtractiveWriter:
 
 
 # ------------------------------------------------------------------ helpers
-
-def _sentence_locator(facts: dict[str, ArticleFacts]) -> Callable[[str, int], int]:
-    starts = {aid: [s.start for s in f.sentences] for aid, f in facts.items()}
-
-    def locate(article: str, char: int) -> int:
-        return max(0, bisect_right(starts.get(article, [0]), char) - 1)
-
-    return locate
-
-
-def _claim_locator(reconciled: dict[str, Any]) -> dict[tuple[str, int], tuple]:
-    out: dict[tuple[str, int], tuple] = {}
-    for k, claim in enumerate(reconciled.get("claims", [])):
-        for e in claim["evidence"]:
-            out.setdefault((e["article"], e["start"]), ("claim", k))
-    return out
-
-
-def single_label(sources: dict[str, Source], article: str) -> str:
-    """The label of a fact one origin tells: "reported by one outlet", or, when several outlets carried
-    that one report (copies, rewrites, syndication: one origin), "one report, carried by N outlets"."""
-    origin = sources[article].origin
-    outlets = {(s.source or s.id).strip().lower() for s in sources.values() if s.origin == origin}
-    return CARRIED_LABEL.format(n=len(outlets)) if len(outlets) > 1 else SINGLE_LABEL
-
-
-def cited_label(sources: dict[str, Source], citations: list[str]) -> str:
-    """:func:`single_label` of a line that cites one origin's articles (the plain label when none is known)."""
-    known = [a for a in citations if a in sources]
-    return single_label(sources, known[0]) if known else SINGLE_LABEL
-
 
 def _speakers(facts: ArticleFacts, c: Candidate) -> list[tuple[int, int]]:
     """Offsets, in the candidate sentence, of the named speakers its quotations have in it."""
@@ -730,11 +670,6 @@ def latest_reports(material: Material) -> set[str]:
     if newest - oldest <= window:
         return set()
     return {aid for aid, when in times.items() if newest - when <= window}
-
-
-def _superseded_spans(reconciled: dict[str, Any]) -> list[tuple[str, int, int]]:
-    """(article, start, end) of statements retracted by a correction or changed by a later report."""
-    return [(x["article"], x["start"], x["end"]) for x in reconciled.get("superseded", [])]
 
 
 def _disputed_spans(reconciled: dict[str, Any]) -> set[tuple[str, int]]:
@@ -761,7 +696,7 @@ def _disputed_figures(reconciled: dict[str, Any]) -> set[tuple[str, int]]:
 def _sentence_links(material: Material) -> dict[tuple[str, int], dict]:
     """Per sentence (article, index): for each other article, its sentences that tell one of this
     sentence's claims; under "claims", the numbers of those claims."""
-    sentence_of = _sentence_locator(material.facts)
+    sentence_of = sentence_locator(material.facts)
     out: dict[tuple[str, int], dict] = {}
     for k, claim in enumerate(material.reconciled.get("claims", [])):
         members = {(e["article"], sentence_of(e["article"], e["start"])) for e in claim["evidence"]}
@@ -798,27 +733,6 @@ def _whole_clause(quote: str, start: int, end: int) -> bool:
     return not head and quote[start:start + 1].isupper() and (quote[end:].strip(" “”\"‘’'")[:1] in {"", ",", ".", ";", "!", "?", ":"})
 
 
-def _trim_lead(text: str, facts: ArticleFacts, start: int) -> tuple[int, str]:
-    """Cut a leading adverbial ("Following the meeting, ", "In a tense backdrop of conflict, ")
-    that names no one and holds no figure; returns the new start and text."""
-    m = LEADING_PHRASE.match(text)
-    if not m:
-        return start, text
-    phrase = text[: m.end()]
-    if re.search(r"\d", phrase) or any(
-        start <= mention.start < start + m.end() for mention in facts.mentions
-    ) and not any(t.kind == "order" and t.start == start for t in facts.times):
-        return start, text
-    rest = text[m.end():]
-    if len(rest.split()) < 6:
-        return start, text
-    return start + m.end(), rest
-
-
-def _capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:] if text else text
-
-
 def _clean_title(source: Source) -> str:
     title = " ".join(source.title.split())
     if source.source:
@@ -839,11 +753,17 @@ def _shorten(text: str, limit: int) -> str:
     return cut.rstrip(",;:-–— ")
 
 
-def _dedupe(evidence: list[Evidence]) -> list[Evidence]:
-    seen, out = set(), []
-    for e in evidence:
-        key = (e.article, e.field, e.start, e.end)
-        if key not in seen:
-            seen.add(key)
-            out.append(e)
-    return out
+__all__ = [
+    "CARRIED_LABEL",
+    "HEADLINE_CHARS",
+    "PRONOUN_START",
+    "SINGLE_LABEL",
+    "Candidate",
+    "Draft",
+    "ExtractiveWriter",
+    "Material",
+    "WriterParams",
+    "cited_label",
+    "is_candidate",
+    "latest_reports",
+]

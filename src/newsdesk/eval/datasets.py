@@ -25,13 +25,14 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from newsdesk.extract import parse_datetime
+
+from .jsonl import json_lines
 
 FORMATS = ("jsonl", "ecbplus", "newswcl50", "uci")
 
@@ -108,25 +109,6 @@ def to_jsonl_records(docs: list[EvalDoc]) -> list[dict[str, Any]]:
 
 
 # -- readers -------------------------------------------------------------------
-
-
-def json_lines(path: Path, required: tuple[str, ...], fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, object) per non-blank line; ValueError naming the line when it is not what ``fmt`` needs.
-    A byte-order mark at the start of the file is skipped."""
-    with path.open(encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError as error:
-                raise ValueError(f"{path}:{number}: not a JSON object ({error})") from None
-            if not isinstance(record, dict):
-                raise ValueError(f"{path}:{number}: not a JSON object")
-            missing = [key for key in required if record.get(key) in (None, "")]
-            if missing:
-                raise ValueError(f"{path}:{number}: no {', '.join(map(repr, missing))}, which {fmt} needs on every line")
-            yield number, record
 
 
 def _load_jsonl(path: Path) -> list[EvalDoc]:

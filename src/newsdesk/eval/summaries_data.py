@@ -85,7 +85,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from .datasets import json_lines
+from .jsonl import json_lines
 
 FORMATS = ("jsonl", "multinews", "neus")
 

@@ -106,10 +106,15 @@ def extract_texts(
             yield result
 
 
+def facts_task(jobs: list[Job]) -> tuple[str, list[dict]]:
+    """A Dask task (run on a worker): the facts version of the worker's code and the facts of one batch."""
+    return FACTS_VERSION, _extract_batch(jobs)
+
+
 def _extract_on_cluster(scheduler: str, batches: list[list[Job]], progress: Callable[[int], None] | None):
     from newsdesk import distributed
 
-    for version, result in distributed.map_ordered(scheduler, distributed.facts_batch, ((b,) for b in batches)):
+    for version, result in distributed.map_ordered(scheduler, facts_task, ((b,) for b in batches)):
         if version != FACTS_VERSION:
             raise distributed.DaskError(
                 f"the Dask workers of {scheduler} read facts with {version}, this process with {FACTS_VERSION}: "

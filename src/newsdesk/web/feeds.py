@@ -77,12 +77,24 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
+def development_text(d: dict[str, Any]) -> str:
+    """A development as one line of text: "Flights a day: 120 flights (Tue 3 Mar) → 210 flights (Wed 4 Mar)"."""
+    topic = str(d.get("topic") or "")
+    steps = [f"{v.get('value', '')} ({v['when'] or v['date']})" if v.get("when") or v.get("date") else str(v.get("value", ""))
+             for v in d.get("values", [])]
+    return f"{topic[:1].upper()}{topic[1:]}: " + " → ".join(steps)
+
+
 def _brief_html(row: dict[str, Any], content: dict[str, Any] | None) -> str:
-    """The Quick Take as a short HTML list (escaped text, then sanitized)."""
+    """The Quick Take, then the developments, as short HTML lists (escaped text, then sanitized)."""
     if not content:
         return ""
     items = "".join(f"<li>{escape(line.get('text', ''))}</li>" for line in content.get("quick_take", []))
-    return sanitize(f"<p>{escape(row.get('dek') or '')}</p><ul>{items}</ul>")
+    html = f"<p>{escape(row.get('dek') or '')}</p><ul>{items}</ul>"
+    if content.get("developments"):
+        changed = "".join(f"<li>{escape(development_text(d))}</li>" for d in content["developments"])
+        html += f"<p>Developments:</p><ul>{changed}</ul>"
+    return sanitize(html)
 
 
 def _published_entries(web: Web, base: str) -> list[dict[str, Any]]:
@@ -105,7 +117,8 @@ def _entry(row: dict[str, Any], base: str) -> dict[str, Any]:
 def _entry_body(web: Web, row: dict[str, Any]) -> dict[str, Any]:
     published = web.newsroom.published(row["story_id"])
     content = published["content"] if published else {}
-    return {"html": _brief_html(row, content), "quick_take": [xml_text(line.get("text")) for line in content.get("quick_take", [])]}
+    return {"html": _brief_html(row, content), "quick_take": [xml_text(line.get("text")) for line in content.get("quick_take", [])],
+            "developments": [xml_text(development_text(d)) for d in content.get("developments", [])]}
 
 
 @router.get("/feed.atom")
@@ -139,7 +152,7 @@ def feed_json(request: Request, web: Web) -> Response:
         "url": e["link"],
         "title": e["title"],
         "summary": e["summary"] or "",
-        "content_text": "\n".join(f"• {t}" for t in e["quick_take"]) or e["summary"] or e["title"],
+        "content_text": _content_text(e),
         "date_published": e["updated"],
         "date_modified": e["updated"],
     } for e in _published_entries(web, base)]
@@ -153,6 +166,14 @@ def feed_json(request: Request, web: Web) -> Response:
         "items": items,
     }
     return JSONResponse(feed, media_type="application/feed+json")
+
+
+def _content_text(entry: dict[str, Any]) -> str:
+    """A JSON Feed item's text: the Quick Take, then the developments."""
+    text = "\n".join(f"• {t}" for t in entry["quick_take"]) or entry["summary"] or entry["title"]
+    if entry.get("developments"):
+        text += "\n\nDevelopments:\n" + "\n".join(f"• {t}" for t in entry["developments"])
+    return text
 
 
 @router.get("/healthz")
