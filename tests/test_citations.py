@@ -155,13 +155,20 @@ def test_the_writer_cites_only_articles_that_give_the_line_s_figures(derailment)
         for ours in figures_in(line["text"]):
             for cited in line["citations"]:
                 assert any(gives(ours, f) for f in figures_in(texts[cited]["text"])), (line["text"], cited)
-    (wagons,) = [b for b in content["quick_take"] if "wagons" in b["text"] and "left the tracks" in b["text"]]
+    # lines whose figures all three give still cite all three
+    (cranes,) = [b for b in content["quick_take"] if "two cranes" in b["text"]]
+    assert sorted(cranes["citations"]) == ["coal-herald", "coal-post", "coal-wire"]
+    assert cranes["label"] == "one report, carried by 3 outlets"
+    wagons = [b for b in content["quick_take"] if "wagons" in b["text"] and "left the tracks" in b["text"]]
+    if not wagons:
+        # the rewrite's figure against the report's is a difference of its own: told there, not as fact
+        told = [d for d in content["differences"] if "wagon" in d["topic"].lower() or any(
+            "wagon" in side["value"].lower() for side in d["sides"])]
+        assert told, (content["quick_take"], content["differences"])
+        return
+    (wagons,) = wagons
     if wagons["text"].startswith("Eighteen"):
         assert wagons["citations"] == ["coal-post", "coal-wire"]
         assert wagons["label"] == "one report, carried by 2 outlets"  # the outlets it still cites
     else:
         assert wagons["citations"] == ["coal-herald"] and wagons["label"] == "reported by one outlet"
-    # lines whose figures all three give still cite all three
-    (cranes,) = [b for b in content["quick_take"] if "two cranes" in b["text"]]
-    assert sorted(cranes["citations"]) == ["coal-herald", "coal-post", "coal-wire"]
-    assert cranes["label"] == "one report, carried by 3 outlets"
