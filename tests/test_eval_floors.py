@@ -122,3 +122,30 @@ def test_quick_takes_and_bodies_read_like_a_desks_own_summary(name, embedder, tm
             assert result[key[:-4]] <= bound, (key, brief)
         elif key.endswith("_min") and key != "bullets_min":
             assert result[key[:-4]] >= bound, (key, brief)
+
+
+PLANTED_FLOORS = {k: v for k, v in json.loads((Path(__file__).parent / "eval_floors.json").read_text())
+                  .get("planted", {}).items() if k != "about"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(PLANTED_FLOORS))
+def test_conflicts_another_tool_planted_are_found_and_other_differences_stay_few(name, embedder, tmp_path):
+    """The held-out check's own planting (../shared/tools/plant_conflicts.py), on a fixed subset."""
+    import subprocess
+    import sys
+
+    from newsdesk.eval.planted import evaluate_planted
+
+    floor = PLANTED_FLOORS[name]
+    path = need(DATA / floor["path"])
+    planter = need(DATA.parent / "tools" / "plant_conflicts.py")
+    out = tmp_path / f"{name}.jsonl"
+    subprocess.run([sys.executable, str(planter), str(path), str(out), "--format", floor["format"],
+                    "--seed", str(floor["seed"]), "--limit", str(floor["limit"])], check=True, capture_output=True)
+    result = evaluate_planted(out, tmp_path / f"{name}.key.json", load_settings(env={}, db=str(tmp_path / "unused.db")),
+                              embedder=embedder)
+    brief = {k: v for k, v in result.items() if k != "others"}
+    assert result["planted"] > 0, brief
+    assert result["recall"] >= floor["recall_min"], brief
+    assert result["other_per_story"] <= floor["other_per_story_max"], brief
