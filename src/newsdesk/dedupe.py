@@ -43,6 +43,34 @@ class OriginLink:
     evidence: str = ""
 
 
+def outlet_key(outlet: str | None) -> str:
+    """An outlet's name as a key: case and spacing do not make two outlets."""
+    return " ".join((outlet or "").split()).casefold()
+
+
+def voices(members: Sequence[tuple[str, str, str | None]]) -> dict[str, str]:
+    """Per article, its independent voice, from (article, origin group, outlet) in a stable order:
+    articles of one origin group (copies, rewrites) are one voice, and so are articles of one outlet
+    (an outlet's later report is its update, never a second source). A voice is named by the origin of
+    its first article."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for article, origin, outlet in members:
+        a = find(f"origin:{origin}")
+        for other in (f"article:{article}",) + ((f"outlet:{outlet_key(outlet)}",) if outlet_key(outlet) else ()):
+            b = find(other)
+            if a != b:
+                parent[b] = a
+    names: dict[str, str] = {}
+    return {article: names.setdefault(find(f"origin:{origin}"), origin) for article, origin, _ in members}
+
+
 def minhash(text: str) -> MinHash:
     m = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
     m.update_batch([shingle.encode("utf-8") for shingle in shingles(text)])

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..dedupe import outlet_key, voices
+
 FIELDS = ("text", "title", "dek")
 
 
@@ -148,30 +150,12 @@ class Source:
 
 def outlet_of(source: Source) -> str:
     """The outlet an article is from, as a key: its publisher's name, else the article itself."""
-    return " ".join((source.source or "").split()).lower() or f"article:{source.id}"
+    return outlet_key(source.source) or f"article:{source.id}"
 
 
 def independent_groups(sources: dict[str, Source]) -> dict[str, str]:
-    """Per article, its independent voice: articles of one origin (copies, rewrites) are one voice, and
-    so are articles of one outlet (an outlet's second report on a story does not confirm its first).
-    Each group is named by the origin of its first article."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for aid, s in sources.items():
-        a, b, c = find(f"article:{aid}"), find(f"origin:{s.origin}"), find(f"outlet:{outlet_of(s)}")
-        parent[b] = a
-        parent[c] = a
-    names: dict[str, str] = {}
-    out = {}
-    for aid, s in sources.items():
-        out[aid] = names.setdefault(find(f"article:{aid}"), s.origin)
-    return out
+    """Per article, its independent voice (:func:`newsdesk.dedupe.voices`): one origin, or one outlet."""
+    return voices([(aid, s.origin, s.source) for aid, s in sources.items()])
 
 
 def independent_count(sources: dict[str, Source], articles) -> int:

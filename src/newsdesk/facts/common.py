@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
+
+from .model import Statement
 
 
 def words(text: str) -> list[str]:
@@ -45,3 +48,14 @@ class StoryPart:
     def __init__(self, story) -> None:
         for name in self.SHARED:
             setattr(self, name, getattr(story, name))
+
+
+@dataclass(eq=False)
+class Item:
+    """A statement of one article, with what it holds."""
+
+    article: str
+    origin: str
+    statement: Statement
+    index: int  # row in the similarity matrix
+    entities: frozenset[str]

@@ -23,9 +23,9 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .common import StoryPart, words
+from .common import Item, StoryPart, words
 from .figures import (
     agree,
     baseline,
@@ -43,9 +43,6 @@ from .figures import (
 from .model import ArticleFacts, Quantity, Statement
 from .parallel import STOP as _SENTENCE_STOP
 from .parallel import Mention, mentions, pair_articles
-
-if TYPE_CHECKING:
-    from .reconcile import Item
 
 BARE_KINDS = {"age", "date", "year", "number"}  # figures only :mod:`.parallel` reads
 TIMES = {"date", "year"}

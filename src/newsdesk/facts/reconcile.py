@@ -45,10 +45,11 @@ from typing import Any
 
 import numpy as np
 
+from .common import Item
 from .compare import FigureComparison, Traits, _embed_text
 from .entities import link
 from .figures import agree
-from .model import ArticleFacts, Quantity, Statement
+from .model import ArticleFacts, Quantity
 from .quote_variants import quote_variants
 from .sequence import SequenceComparison
 
@@ -106,17 +107,6 @@ class Claim:
         if self.conflict:
             return "conflict"
         return "consensus" if len(self.origins) >= 2 else "single-source"
-
-
-@dataclass(eq=False)
-class Item:
-    """A statement of one article, with what it holds."""
-
-    article: str
-    origin: str
-    statement: Statement
-    index: int  # row in the similarity matrix
-    entities: frozenset[str]
 
 
 class Reconciler:

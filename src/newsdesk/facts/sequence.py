@@ -10,16 +10,13 @@ Sentences that tell one claim with its two events the other way round are found 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .common import StoryPart, components, words
+from .common import Item, StoryPart, components, words
 from .compare import EVENT_NOUNS, _embed_text
 from .figures import DATELINE
 from .model import Statement, TimeExpr
 from .order import Event, already_orders, is_cleft, phrase_order, swapped
-
-if TYPE_CHECKING:
-    from .reconcile import Item
 
 
 class SequenceComparison(StoryPart):

@@ -212,30 +212,16 @@ class StoriesStore(StoreBase):
         Copies and rewrites share the origin of the report they retell; and one outlet is one voice:
         the groups of an outlet's articles are one group (its later articles are its updates, never
         a second, independent source). A group is named by its first member's origin, in article order."""
-        rows = list(self.conn.execute(
+        rows = [tuple(row) for row in self.conn.execute(
             """SELECT sa.article_id, coalesce(o.origin, sa.article_id), a.source FROM story_articles sa
                JOIN articles a ON a.id = sa.article_id
                LEFT JOIN article_origins o ON o.article_id = sa.article_id WHERE sa.story_id = ?
                ORDER BY sa.article_id""",
             (story_id,),
-        ))
-        parent: dict[str, str] = {}
+        )]
+        from newsdesk.dedupe import voices
 
-        def find(x: str) -> str:
-            while parent.setdefault(x, x) != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
-        for _, origin, source in rows:
-            if source:
-                a, b = find(origin), find("outlet:" + source.casefold())
-                if a != b:
-                    parent[b] = a
-        names: dict[str, str] = {}
-        for _, origin, _ in rows:
-            names.setdefault(find(origin), origin)
-        return {aid: names[find(origin)] for aid, origin, _ in rows}
+        return voices(rows)
 
     def story_labels(self) -> dict[str, int]:
         """article id -> story id, for every clustered article."""
