@@ -158,8 +158,11 @@ class FigureComparison(StoryPart):
         return links
 
     def _parallel_fact(self, a: Figure, b: Figure, protagonists: set[str]) -> bool:
+        # a bare figure (a day, a year, a number with no counted noun) says less of what it is: its
+        # sentence must say more of it
+        words_needed = self.params.same_sentence_words * (1.5 if not (a.told and b.told) else 1.0)
         alike = max(_sentence_words(self.facts[a.article].sentences[a.q.sentence].text,
-                                    self.facts[b.article].sentences[b.q.sentence].text) / self.params.same_sentence_words,
+                                    self.facts[b.article].sentences[b.q.sentence].text) / words_needed,
                     float(self.sim[a.item.index, b.item.index]) / self.params.same_figure)
         if alike < 1.0:
             return False
@@ -188,8 +191,9 @@ class FigureComparison(StoryPart):
         figures are comparable (:func:`.figures.comparable`), name the same thing, their
         statements do not name different participants, and they are within a factor of
         :attr:`Params.max_ratio` of each other (figures further apart count different things)."""
-        if self._one_voice(a.article, b.article):
-            return -1.0
+        if self._one_voice(a.article, b.article) or \
+                self.origins.get(a.article, a.article) == self.origins.get(b.article, b.article):
+            return -1.0  # a rewrite's figures are compared where it retells its report (told in parallel)
         if a.q.kind != b.q.kind or ratio(a.q, b.q) > self.params.max_ratio:
             return -1.0
         fa, fb = self._traits(a), self._traits(b)

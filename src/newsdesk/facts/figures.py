@@ -109,7 +109,15 @@ def agree(a: Quantity, b: Quantity) -> bool:
         al, ah = al / VAGUE_SLACK, ah * VAGUE_SLACK
     if is_vague(b):
         bl, bh = bl / VAGUE_SLACK, bh * VAGUE_SLACK
-    return al <= bh and bl <= ah
+    return (al <= bh and bl <= ah) or _cut_short(a, b) or _cut_short(b, a)
+
+
+def _cut_short(a: Quantity, b: Quantity) -> bool:
+    """A whole figure that is another's with its decimals dropped: "18,589" / "18,589.69"."""
+    da, db = _DIGITS.search(a.text), _DIGITS.search(b.text)
+    if not (da and db) or "." in da.group(0) or "." not in db.group(0) or a.unit != b.unit:
+        return False
+    return float(da.group(0).replace(",", "")) == math.floor(float(db.group(0).replace(",", "")))
 
 
 def is_vague(q: Quantity) -> bool:

@@ -60,7 +60,7 @@ class Mention:
     right: tuple[str, ...]
     left_names: frozenset[str]  # capitalised words among the two words either side
     right_names: frozenset[str]
-    holder: frozenset[str] = frozenset()  # an age's person: the words of the name it stands by
+    holder: tuple[str, ...] = ()  # an age's person: the words of the name it stands by, in order
 
     @property
     def context(self) -> set[str]:
@@ -110,9 +110,9 @@ def _names(tokens: list[re.Match], lo: int, hi: int) -> frozenset[str]:
     )
 
 
-def _name_at(tokens: list[re.Match], i: int, step: int) -> frozenset[str]:
+def _name_at(tokens: list[re.Match], i: int, step: int) -> tuple[str, ...]:
     """The capitalised words of a name that starts at token ``i`` and runs in direction ``step``."""
-    out = []
+    out: list[str] = []
     while 0 <= i < len(tokens):
         word = tokens[i].group(0)
         if not (word[:1].isupper() and word.isalpha()) and word not in {"-", "'", "’", "“", "”", '"'}:
@@ -120,10 +120,10 @@ def _name_at(tokens: list[re.Match], i: int, step: int) -> frozenset[str]:
         if word.isalpha() and len(word) > 2:
             out.append(word)
         i += step
-    return frozenset(out)
+    return tuple(out if step > 0 else reversed(out))
 
 
-def _holder(tokens: list[re.Match], lo: int, hi: int) -> frozenset[str]:
+def _holder(tokens: list[re.Match], lo: int, hi: int) -> tuple[str, ...]:
     """The person an age stands by: "21-year-old Charisse Stinson", "Charisse Stinson, 21,"."""
     if lo >= 2 and tokens[lo - 1].group(0) == "," and tokens[lo - 2].group(0)[:1].isupper():
         return _name_at(tokens, lo - 2, -1)
@@ -177,7 +177,7 @@ def mentions(article: str, text: str, facts: ArticleFacts) -> list[Mention]:
                     hi += 1
             left = tuple(w for w in reversed(words[max(0, lo - WINDOW):lo]) if w.isalnum() or w == "#")
             right = tuple(w for w in words[hi:hi + WINDOW + 3] if w.isalnum() or w == "#")[:WINDOW]
-            holder = _holder(tokens, lo, hi) if kind == "age" else frozenset()
+            holder = _holder(tokens, lo, hi) if kind == "age" else ()
             out.append(Mention(article, start, end, number, shown, value, kind, q, left, right,
                                _names(tokens, lo - 2, lo), _names(tokens, hi, hi + 2), holder))
     return out
@@ -199,7 +199,7 @@ def alignment(a: Mention, b: Mention) -> Alignment | None:
     if not _kinds_meet(a.kind, b.kind):
         return None
     if a.kind == "age" and a.holder and b.holder:
-        return Alignment(2, 0, 3.0, holder=True) if a.holder & b.holder else None
+        return Alignment(2, 0, 3.0, holder=True) if one_person(a.holder, b.holder) else None
     near = int(bool(a.left and b.left and a.left[0] == b.left[0])) + int(
         bool(a.right and b.right and a.right[0] == b.right[0]))
     if not near:
@@ -212,6 +212,15 @@ def alignment(a: Mention, b: Mention) -> Alignment | None:
             a.left_names and b.left_names and not a.left_names & b.left_names):
         return None
     return Alignment(near, shared, near + 0.25 * shared)
+
+
+def one_person(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Two names of one person: a word in common, and the same first name when both give one
+    ("Kanasho Johns" / "Kanasho Shadrick Johns", "Stinson" / "Charisse Stinson"; not "Erin Stoffel" /
+    "Johnathon Stoffel")."""
+    if not set(a) & set(b):
+        return False
+    return len(a) < 2 or len(b) < 2 or a[0] == b[0]
 
 
 def _kinds_meet(a: str, b: str) -> bool:
