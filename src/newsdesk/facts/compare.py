@@ -265,8 +265,8 @@ class FigureComparison(StoryPart):
 
     def _names_apart(self, a: Item, b: Item, protagonists: set[str]) -> bool:
         """Both statements name people or things beyond the protagonists, and no name shares a word with
-        one of the other's: two pollsters' forecasts, two people's ages ("Kanasho Johns" and "Kanasho
-        Shadrick Johns" are one man; "Channel 11 News" and "Channel 15" one station told two ways)."""
+        one of the other's: two pollsters' forecasts, two people's ages ("Mara Quill" and "Mara
+        Elise Quill" are one woman; "Radio 4 News" and "Radio 5" one station told two ways)."""
         pa, pb = a.entities - protagonists, b.entities - protagonists
         return bool(pa and pb and not _name_words(pa) & _name_words(pb))
 

@@ -113,7 +113,7 @@ def agree(a: Quantity, b: Quantity) -> bool:
 
 
 def _cut_short(a: Quantity, b: Quantity) -> bool:
-    """A whole figure that is another's with its decimals dropped: "18,589" / "18,589.69"."""
+    """A whole figure that is another's with its decimals dropped: "12,407" / "12,407.35"."""
     da, db = _DIGITS.search(a.text), _DIGITS.search(b.text)
     if not (da and db) or "." in da.group(0) or "." not in db.group(0) or a.unit != b.unit:
         return False

@@ -1,7 +1,7 @@
 """Figures told in parallel: the same figure, in the same words around it, given differently.
 
-Two outlets that tell one fact in much the same words ("sentenced them to 48 years in prison" /
-"sentenced to 66 years in prison"; "Bryan Johnson, 24, was found dead" / "Bryan Johnson, 33, was
+Two outlets that tell one fact in much the same words ("sentenced them to 14 years in prison" /
+"sentenced to 19 years in prison"; "Tobin Reyes, 24, was found dead" / "Tobin Reyes, 33, was
 found dead") disagree on a figure however little the rest of their sentences share, and whatever
 the figure is: a count, an age, a day of a date, a rank, a number in a name or in a quotation. A
 rewrite of one report that changes a figure is the plainest case; independent reports that happen
@@ -99,7 +99,7 @@ def _bare_kind(tokens: list[re.Match], i: int, value: float, surface: str) -> st
     if re.fullmatch(r"1[89]\d\d|20\d\d", surface) and prev != "$":
         return "year"
     if prev == "," and nxt == "," and i > 1 and tokens[i - 2].group(0)[:1].isupper():
-        return "age"  # "Bryan Johnson, 24, was found"
+        return "age"  # "Tobin Reyes, 24, was found"
     return "number"
 
 
@@ -124,7 +124,7 @@ def _name_at(tokens: list[re.Match], i: int, step: int) -> tuple[str, ...]:
 
 
 def _holder(tokens: list[re.Match], lo: int, hi: int) -> tuple[str, ...]:
-    """The person an age stands by: "21-year-old Charisse Stinson", "Charisse Stinson, 21,"."""
+    """The person an age stands by: "21-year-old Mara Quill", "Mara Quill, 21,"."""
     if lo >= 2 and tokens[lo - 1].group(0) == "," and tokens[lo - 2].group(0)[:1].isupper():
         return _name_at(tokens, lo - 2, -1)
     k = hi
@@ -194,8 +194,8 @@ class Alignment:
 def alignment(a: Mention, b: Mention) -> Alignment | None:
     """How alike the words around two figures are; None when they cannot be the same figure.
 
-    Two ages are one person's when the names they stand by share a word ("36-year-old Arnold
-    Demoski" / "Arnold Demoski, 26,"), whatever the rest of their sentences say."""
+    Two ages are one person's when the names they stand by share a word and the same first
+    name ("36-year-old Tobin Reyes" / "Tobin Reyes, 26,"), whatever the rest of their sentences say."""
     if not _kinds_meet(a.kind, b.kind):
         return None
     if a.kind == "age" and a.holder and b.holder:
@@ -216,8 +216,8 @@ def alignment(a: Mention, b: Mention) -> Alignment | None:
 
 def one_person(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Two names of one person: a word in common, and the same first name when both give one
-    ("Kanasho Johns" / "Kanasho Shadrick Johns", "Stinson" / "Charisse Stinson"; not "Erin Stoffel" /
-    "Johnathon Stoffel")."""
+    ("Mara Quill" / "Mara Elise Quill", "Quill" / "Mara Quill"; not "Mara Quill" /
+    "Petra Quill")."""
     if not set(a) & set(b):
         return False
     return len(a) < 2 or len(b) < 2 or a[0] == b[0]
