@@ -72,10 +72,10 @@ def dedupe(evidence: list[Evidence]) -> list[Evidence]:
     return out
 
 
-def superseded_spans(reconciled: dict[str, Any]) -> dict[str, list[tuple[int, int]]]:
-    """Per article, the statements a later report or a correction superseded."""
+def spans_by_article(spans) -> dict[str, list[tuple[int, int]]]:
+    """Per article, the (start, end) of evidence spans given as dicts (malformed ones are skipped)."""
     out: dict[str, list[tuple[int, int]]] = {}
-    for span in reconciled.get("superseded", []) or []:
+    for span in spans:
         try:
             out.setdefault(str(span["article"]), []).append((int(span["start"]), int(span["end"])))
         except (KeyError, TypeError, ValueError):
@@ -83,5 +83,10 @@ def superseded_spans(reconciled: dict[str, Any]) -> dict[str, list[tuple[int, in
     return out
 
 
-__all__ = ["LEADING_PHRASE", "PRONOUN_START", "capitalise", "claim_locator", "dedupe", "sentence_locator", "superseded_spans",
+def superseded_spans(reconciled: dict[str, Any]) -> dict[str, list[tuple[int, int]]]:
+    """Per article, the statements a later report or a correction superseded."""
+    return spans_by_article(reconciled.get("superseded", []) or [])
+
+
+__all__ = ["LEADING_PHRASE", "PRONOUN_START", "capitalise", "claim_locator", "dedupe", "sentence_locator", "spans_by_article", "superseded_spans",
            "trim_lead"]

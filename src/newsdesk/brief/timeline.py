@@ -44,6 +44,7 @@ from .sentences import (
     capitalise,
     claim_locator,
     dedupe,
+    spans_by_article,
     superseded_spans,
     trim_lead,
 )
@@ -265,14 +266,8 @@ def _clause_text(clause: Statement, text: str) -> str:
 def _retracted(reconciled: dict[str, Any]) -> dict[str, list[tuple[int, int]]]:
     """Per article, the spans a correction retracts (an earlier value of a developing figure is
     superseded too, but it was true when told: the timeline tells it on its day)."""
-    out: dict[str, list[tuple[int, int]]] = {}
-    for correction in reconciled.get("corrections", []) or []:
-        for span in correction.get("retracted", []) or []:
-            try:
-                out.setdefault(str(span["article"]), []).append((int(span["start"]), int(span["end"])))
-            except (KeyError, TypeError, ValueError):
-                continue
-    return out
+    return spans_by_article(span for correction in reconciled.get("corrections", []) or []
+                            for span in correction.get("retracted", []) or [])
 
 
 def _overlaps(spans, start: int, end: int) -> bool:

@@ -32,6 +32,11 @@ def components(n: int, links: list[tuple[int, int]], *, singletons: bool = False
     return [g for g in groups.values() if singletons or len(g) > 1]
 
 
+def embed_text(st: Statement) -> str:
+    """A statement as it is embedded: with the subject it inherits when it has none of its own."""
+    return f"{st.subject} {st.text}" if st.subject else st.text
+
+
 class StoryPart:
     """A part of one story's reconciliation (figures, sequence) that reads what
     :class:`~newsdesk.facts.reconcile.Reconciler` has built: the story's facts and texts, its

@@ -25,7 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from .common import Item, StoryPart, words
+from .common import Item, StoryPart, embed_text, words
 from .figures import (
     agree,
     baseline,
@@ -58,10 +58,6 @@ NOT_NAMES = {"the", "a", "an", "and", "of", "in", "on", "at", "to", "for", "by",
              "ms", "dr", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
              "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
              "december"}
-
-
-def _embed_text(st: Statement) -> str:
-    return f"{st.subject} {st.text}" if st.subject else st.text
 
 
 @dataclass(frozen=True)
@@ -533,7 +529,7 @@ def _shared_words(a: Statement, b: Statement) -> float:
     """How much two statements share word for word (numbers aside, words cut to their stem): the
     share of the shorter one's content words found in the other, counted from three shared words,
     and from four a little more generously ("… Wednesday evening's march from the Fish Market …")."""
-    wa, wb = _content_stems(_embed_text(a)), _content_stems(_embed_text(b))
+    wa, wb = _content_stems(embed_text(a)), _content_stems(embed_text(b))
     shared = len(wa & wb)
     if shared < 3:
         return 0.0

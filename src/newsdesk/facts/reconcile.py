@@ -45,8 +45,8 @@ from typing import Any
 
 import numpy as np
 
-from .common import Item
-from .compare import FigureComparison, Traits, _embed_text
+from .common import Item, embed_text
+from .compare import FigureComparison, Traits
 from .entities import link
 from .figures import agree
 from .model import ArticleFacts, Quantity
@@ -177,7 +177,7 @@ class Reconciler:
                     rows.append(vectors[k])
                 else:
                     rows.append(None)  # type: ignore[arg-type]
-                    missing.append((len(self.items) - 1, _embed_text(st)))
+                    missing.append((len(self.items) - 1, embed_text(st)))
         if missing:
             new = self.embed([text for _, text in missing])
             for (i, _), vec in zip(missing, new):

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import Item, StoryPart, components, words
-from .compare import EVENT_NOUNS, _embed_text
+from .common import Item, StoryPart, components, embed_text, words
+from .compare import EVENT_NOUNS
 from .figures import DATELINE
 from .model import Statement, TimeExpr
 from .order import Event, already_orders, is_cleft, phrase_order, swapped
@@ -232,4 +232,4 @@ def _event_words(st: Statement, phrases: list[TimeExpr]) -> str:
 
 def _event_text(st: Statement, phrases: list[TimeExpr]) -> str:
     """:func:`_event_words` with the subject the statement inherits, as it is compared."""
-    return _embed_text(Statement(_event_words(st, phrases), st.start, st.end, st.sentence, st.subject))
+    return embed_text(Statement(_event_words(st, phrases), st.start, st.end, st.sentence, st.subject))
