@@ -44,8 +44,8 @@ from .model import ArticleFacts, Quantity, Statement
 from .parallel import STOP as _SENTENCE_STOP
 from .parallel import Mention, mentions, pair_articles
 
-BARE_KINDS = {"age", "date", "year", "number"}  # figures only :mod:`.parallel` reads
-TIMES = {"date", "year"}
+BARE_KINDS = {"age", "date", "year", "number", "clock", "score"}  # figures only :mod:`.parallel` reads
+TIMES = {"date", "year", "clock"}
 
 # nouns that name the story's main event when a figure tells how long it lasted
 EVENT_NOUNS = {
@@ -110,7 +110,6 @@ class FigureComparison(StoryPart):
         out = []
         self.mentions: dict[str, list[Mention]] = {}
         self.parallel: set[tuple[str, int]] = set()  # figures paired by the words around them
-        self.apart: set[frozenset[str]] = set()  # pairs of articles that tell two events alike
         for aid in sorted(self.facts):
             found = mentions(aid, self.texts[aid], self.facts[aid])
             self.mentions[aid] = found
@@ -145,10 +144,6 @@ class FigureComparison(StoryPart):
                         continue
                     if al.holder or self._parallel_fact(figures[i], figures[j], protagonists):
                         pairs.append((2.0 + al.score, i, j))
-                differ = sum(not agree(figures[i].q, figures[j].q) for _, i, j in pairs)
-                if differ >= 2 and differ > len(pairs) - differ:
-                    self.apart.add(frozenset((first, second)))
-                    continue  # told alike, disagreeing on most figures: two events (or two times), not a dispute
                 links += pairs
                 self.parallel.update((figures[k].article, figures[k].q.start) for _, i, j in pairs for k in (i, j))
         return links
@@ -164,8 +159,9 @@ class FigureComparison(StoryPart):
             return False
         if self._names_apart(a.item, b.item, protagonists):
             return False
-        if a.told and b.told and not (same_thing_named(a.q, b.q) or self._what_alike(a.q, b.q)):
-            return False
+        if a.told and b.told and not (same_kind(a.q, b.q) and (same_thing_named(a.q, b.q)
+                                                                or self._what_alike(a.q, b.q))):
+            return False  # another unit or currency ("£88m" / "$136m"), or another thing counted
         return self._traits(a).comparable_with(self._traits(b)) or not (a.told and b.told)
 
     def _what_alike(self, a: Quantity, b: Quantity) -> bool:
@@ -216,6 +212,8 @@ class FigureComparison(StoryPart):
         named_alike = same_thing_named(a.q, b.q) or self._what_alike(a.q, b.q)
         if not event and sim < self.params.same_words and not named_alike:
             return -1.0  # differently named things, unless told in much the same words
+        if a.q.kind == "count" and not (a.q.what_lemma and b.q.what_lemma and named_alike):
+            return -1.0  # told in other words, a count must name what it counts, and the same thing
         # of two figures in one statement, the one counting the same thing, next to the same names,
         # then the closer, pairs
         shared = bool(fa.names & fb.names)
@@ -281,7 +279,7 @@ class FigureComparison(StoryPart):
         best: dict[tuple[int, str], tuple[float, int]] = {}
         for i, a in enumerate(figures):
             for j, b in enumerate(figures):
-                if a.article == b.article or not (a.told and b.told) or frozenset((a.article, b.article)) in self.apart:
+                if a.article == b.article or not (a.told and b.told):
                     continue
                 score = self._affinity(a, b, protagonists)
                 if score >= 0 and score > best.get((i, b.article), (-1.0, -1))[0]:
@@ -291,6 +289,7 @@ class FigureComparison(StoryPart):
              if i < j and best.get((j, figures[i].article), (0, -1))[1] == i] + parallel,
             reverse=True,
         )
+        self.linked = {frozenset((id(figures[i]), id(figures[j]))) for _, i, j in links}
         # best pair first; a topic holds at most one figure of each article (no chaining through one)
         topic = list(range(len(figures)))
         articles: dict[int, set[str]] = {i: {f.article} for i, f in enumerate(figures)}
@@ -363,6 +362,9 @@ class FigureComparison(StoryPart):
         for topic in self._figure_topics(figures):
             members = [figures[k] for k in topic]
             live = [(a, b) for x, a in enumerate(members) for b in members[x + 1:] if not agree(a.q, b.q)]
+            # only figures paired with each other disagree: a topic joins pairs, and two figures that
+            # each pair with a third may count different things
+            live = [(a, b) for a, b in live if frozenset((id(a), id(b))) in self.linked]
             if not live:
                 continue
             live = [(a, b) for a, b in live if not self._agrees_elsewhere(a, b)]

@@ -10,12 +10,14 @@ to say a thing alike are another.
 This module reads every figure of a sentence — the quantities of :mod:`.quantities` and every
 other number written in digits — and pairs figures of two articles by what stands around them:
 
-* **mentions** (:func:`mentions`): each figure with its kind (``age``, ``date``, ``year``,
-  ``clock`` are read from the words next to it; a quantity keeps its own kind), its value, and the
-  words on either side of it in its sentence, numbers masked;
-* **alike** (:func:`alignment`): the words right next to the figure match on at least one side,
-  and enough content words of the few on either side are shared; names next to the figures that
-  differ ("10-year-old Rene" / "7-year-old Liliana") keep them apart;
+* **mentions** (:func:`mentions`): each figure with its kind (``age``, ``date``, ``year`` are read
+  from the words next to it; a time of day, ``clock``, is one figure in hours after midnight; each
+  number of a score or record, ``score``, knows the other; a quantity keeps its own kind), its
+  value, and the words on either side of it in its sentence, numbers masked;
+* **alike** (:func:`alignment`): the words right next to the figure match on at least one side (a
+  day of a date may match by its month instead), and enough content words of the few on either
+  side are shared; names next to the figures that differ ("10-year-old Rene" / "7-year-old
+  Liliana") keep them apart, and two scores are compared only when their other numbers agree;
 * **paired** (:func:`pair_articles`): each figure pairs with at most one figure of the other
   article, best alignment first, so that a figure told alike and equal elsewhere is never held
   against a different one.
@@ -61,6 +63,7 @@ class Mention:
     left_names: frozenset[str]  # capitalised words among the two words either side
     right_names: frozenset[str]
     holder: tuple[str, ...] = ()  # an age's person: the words of the name it stands by, in order
+    partner: float | None = None  # a score's other number ("20-13": 20 for the 13)
 
     @property
     def context(self) -> set[str]:
@@ -83,9 +86,20 @@ def _value(token: str) -> float | None:
         return None
 
 
+def _partner(tokens: list[re.Match], i: int) -> float | None:
+    """The other number of a score, a record or a vote split written "20-13" (None: not one)."""
+    for dash, other in ((i + 1, i + 2), (i - 1, i - 2)):
+        if 0 <= other < len(tokens) and tokens[dash].group(0) in {"-", "–"} \
+                and tokens[other].group(0)[:1].isdigit():
+            return _value(tokens[other].group(0))
+    return None
+
+
 def _bare_kind(tokens: list[re.Match], i: int, value: float, surface: str) -> str | None:
     """The kind of a bare number from the words next to it; None when it is not a figure."""
     prev = tokens[i - 1].group(0) if i > 0 else ""
+    if prev == "." and i > 1 and tokens[i - 2].group(0).lower() in MONTHS:
+        prev = tokens[i - 2].group(0)  # "Jan. 10"
     nxt = tokens[i + 1].group(0) if i + 1 < len(tokens) else ""
     after = " ".join(t.group(0).lower() for t in tokens[i + 1:i + 4])
     if nxt in {":", "/"} and i + 2 < len(tokens) and tokens[i + 2].group(0)[:1].isdigit():
@@ -98,9 +112,24 @@ def _bare_kind(tokens: list[re.Match], i: int, value: float, surface: str) -> st
         return "year" if value >= 1000 else "date"
     if re.fullmatch(r"1[89]\d\d|20\d\d", surface) and prev != "$":
         return "year"
-    if prev == "," and nxt == "," and i > 1 and tokens[i - 2].group(0)[:1].isupper():
-        return "age"  # "Tobin Reyes, 24, was found"
+    if prev == "," and nxt in {",", ".", ";", ""} and i > 1 and tokens[i - 2].group(0)[:1].isupper() \
+            and tokens[i - 2].group(0).isalpha():
+        return "age"  # "Tobin Reyes, 24, was found", "… and Mara Quill, 18."
     return "number"
+
+
+def _hours(clock: str) -> float | None:
+    """A time of day as hours after midnight: "8 p.m." → 20.0, "10:24 a.m." → 10.4, "2045 GMT" → 20.75."""
+    m = re.match(r"(\d{1,2})(?::?(\d{2}))?\s*(?:([ap])\.?\s?m\b\.?)?", clock.strip(), re.IGNORECASE)
+    if not m:
+        return None
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    half = (m.group(3) or "").lower()
+    if half == "p" and hour < 12:
+        hour += 12
+    elif half == "a" and hour == 12:
+        hour = 0
+    return hour + minute / 60 if hour < 24 and minute < 60 else None
 
 
 def _names(tokens: list[re.Match], lo: int, hi: int) -> frozenset[str]:
@@ -154,6 +183,9 @@ def mentions(article: str, text: str, facts: ArticleFacts) -> list[Mention]:
             value = _value(surface)
             if value is None:
                 continue
+            partner = _partner(tokens, i)
+            if partner is not None:
+                q = None  # each number of a score is a figure of its own, known by the other
             if q is not None:
                 if out and out[-1].quantity is q:
                     continue  # a quantity with two numbers ("5 to 7 inches") is one figure
@@ -162,12 +194,23 @@ def mentions(article: str, text: str, facts: ArticleFacts) -> list[Mention]:
                     kind = "age"
                 start, end, value, shown = q.start, q.end, q.value, q.text
             else:
-                kind = _bare_kind(tokens, i, value, surface)
-                if kind is None or any(lo <= start < hi for lo, hi in clocks):
-                    continue  # not a figure, or part of a time of day ("3 PM EST")
+                clock = next(((lo, hi) for lo, hi in clocks if lo <= start < hi), None)
+                if clock is not None:
+                    # a time of day ("about 8 p.m.", "10:24 a.m."): one figure, its hour, in hours
+                    hours = _hours(text[clock[0]:clock[1]])
+                    if clock[0] != start or hours is None or STAMP.search(body):
+                        continue  # its minutes, or a page's own time
+                    kind, value, shown, end = "clock", hours, text[clock[0]:clock[1]], clock[1]
+                elif partner is not None:
+                    kind = "score"
+                else:
+                    kind = _bare_kind(tokens, i, value, surface)
+                if kind is None:
+                    continue  # not a figure
                 if kind in {"date", "year"} and STAMP.search(body):
                     continue  # "Published: March 11, 2013": when the page was made, not a fact of the story
-                shown = surface
+                if kind != "clock":
+                    shown = surface
             # the figure's own words (its unit, "-year-old") are not its context
             lo, hi = i, i + 1
             while hi < len(tokens) and sentence.start + tokens[hi].start() < end:
@@ -179,7 +222,7 @@ def mentions(article: str, text: str, facts: ArticleFacts) -> list[Mention]:
             right = tuple(w for w in words[hi:hi + WINDOW + 3] if w.isalnum() or w == "#")[:WINDOW]
             holder = _holder(tokens, lo, hi) if kind == "age" else ()
             out.append(Mention(article, start, end, number, shown, value, kind, q, left, right,
-                               _names(tokens, lo - 2, lo), _names(tokens, hi, hi + 2), holder))
+                               _names(tokens, lo - 2, lo), _names(tokens, hi, hi + 2), holder, partner))
     return out
 
 
@@ -198,10 +241,14 @@ def alignment(a: Mention, b: Mention) -> Alignment | None:
     name ("36-year-old Tobin Reyes" / "Tobin Reyes, 26,"), whatever the rest of their sentences say."""
     if not _kinds_meet(a.kind, b.kind):
         return None
+    if a.kind == "score" and a.partner != b.partner:
+        return None  # "20-13" / "10-5": two scores; "20-13" / "20-18" differ in one number
     if a.kind == "age" and a.holder and b.holder:
         return Alignment(2, 0, 3.0, holder=True) if one_person(a.holder, b.holder) else None
     near = int(bool(a.left and b.left and a.left[0] == b.left[0])) + int(
         bool(a.right and b.right and a.right[0] == b.right[0]))
+    if a.kind == "date" and _month(a) and _month(a) == _month(b):
+        near = max(near, 1)  # "on 31 May" / "overnight May 31": a day is known by its month
     if not near:
         return None
     shared = len(a.context & b.context)
@@ -212,6 +259,14 @@ def alignment(a: Mention, b: Mention) -> Alignment | None:
             a.left_names and b.left_names and not a.left_names & b.left_names):
         return None
     return Alignment(near, shared, near + 0.25 * shared)
+
+
+def _month(m: Mention) -> str | None:
+    """The month a day of a date is written next to, on either side."""
+    for side in (m.left, m.right):
+        if side and side[0] in MONTHS:
+            return side[0]
+    return None
 
 
 def one_person(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
