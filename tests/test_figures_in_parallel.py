@@ -96,3 +96,40 @@ def test_counts_of_different_things_told_in_other_words_are_not_a_difference(rec
         "The observatory earlier said that at least 18 soldiers were wounded near Tall Hamra on Monday.",
     )
     assert conflicts == [], conflicts
+
+
+def test_a_round_figure_is_not_a_figure_far_from_it(reconcile):
+    conflicts = reconcile(
+        "The chapel, which holds congregations of up to 1,000 people, was badly damaged by smoke, the pastor said.",
+        "The chapel, which holds congregations of up to 1,370 people, was badly damaged by smoke on Sunday.",
+    )
+    assert any(any("1,000" in v for v in c) and any("1,370" in v for v in c) for c in values(conflicts)), conflicts
+
+
+def test_two_figures_of_a_list_that_both_differ_are_two_differences_and_a_name_is_no_figure(reconcile):
+    conflicts = reconcile(
+        "The sailors seized eleven men with six AK-47 rifles, 12 magazines and a grenade launcher off Cape Varo.",
+        "The sailors seized eleven men with seven AK-47 rifles, 16 magazines and a grenade launcher off Cape Varo.",
+    )
+    shown = values(conflicts)
+    assert any(any("six" in v for v in c) and any("seven" in v for v in c) for c in shown), conflicts
+    assert any(any("12" in v for v in c) and any("16" in v for v in c) for c in shown), conflicts
+    assert not any("47" in v for c in shown for v in c), conflicts
+
+
+def test_an_ordinal_written_in_digits_is_compared_with_one_in_a_name(reconcile):
+    conflicts = reconcile(
+        "Marla Venn hosted the 79th Harvest Awards in 2027, for which she won a presenters' prize.",
+        "Marla Venn hosted the 81st Harvest Awards in 2027, for which she won a presenters' prize.",
+    )
+    assert any(any("79" in v for v in c) and any("81" in v for v in c) for c in values(conflicts)), conflicts
+
+
+def test_two_figures_of_one_sentence_that_both_differ_are_two_differences(reconcile):
+    conflicts = reconcile(
+        "Okafor threw for 205 yards on Sunday, and his late touchdown pass gave the Harriers a 20-13 win over the Comets.",
+        "Okafor threw for 250 yards on Sunday, and his late touchdown pass gave the Harriers a 20-18 win over the Comets.",
+    )
+    shown = values(conflicts)
+    assert any(any("205" in v for v in c) and any("250" in v for v in c) for c in shown), conflicts
+    assert any({"13", "18"} <= c for c in shown), conflicts

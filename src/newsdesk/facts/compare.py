@@ -359,6 +359,7 @@ class FigureComparison(StoryPart):
             texts = [_around(f, self.texts[f.article], self.facts[f.article]) for f in figures]
             self._local_vectors.update(zip([(f.article, f.q.start) for f in figures], self.embed(texts)))
         conflicts, developments = [], []
+        reported: list[dict[tuple[str, int], tuple[int, int]]] = []  # each conflict's figures, by statement
         for topic in self._figure_topics(figures):
             members = [figures[k] for k in topic]
             live = [(a, b) for x, a in enumerate(members) for b in members[x + 1:] if not agree(a.q, b.q)]
@@ -375,16 +376,29 @@ class FigureComparison(StoryPart):
                 core = [f for f in members if id(f) in involved]
                 sides = core + [f for f in members if id(f) not in involved
                                 and any(agree(f.q, g.q) and self._same_time(f, g) for g in core)]
-                statements = {(f.article, f.item.statement.start) for f in sides}
+                at = {(f.article, f.item.statement.start): (f.q.start, f.q.end) for f in sides}
                 conflict = self._figure_conflict(sides)
-                if conflict and not any(len(statements & set(c["statements"])) >= 2 for c in conflicts):
+                if conflict and not any(self._one_figure_pair(at, earlier) for earlier in reported):
                     conflicts.append(conflict)
+                    reported.append(at)
                 # "31 votes to 24" / "32 votes to 23": one conflict, told by its first figure
             if any(self._dated(a, b) and not self._same_time(a, b) and not (self._traits(a).future or
                                                                           self._traits(b).future)
                    for a, b in live):
                 developments.append(self._development(members))
         return conflicts, developments
+
+    def _one_figure_pair(self, a: dict[tuple[str, int], tuple[int, int]],
+                         b: dict[tuple[str, int], tuple[int, int]]) -> bool:
+        """Whether two conflicts dispute one pair of figures told together ("31 votes to 24" / "32
+        votes to 23"): in at least two statements they share, one figure follows the other within
+        three words, with no comma or stop between them."""
+        joined = 0
+        for key in a.keys() & b.keys():
+            (s1, e1), (s2, e2) = sorted((a[key], b[key]))
+            between = self.texts[key[0]][e1:s2]
+            joined += len(between.split()) <= 3 and not re.search(r"[,;.:]", between)
+        return joined >= 2
 
     def _agrees_elsewhere(self, a: Figure, b: Figure) -> bool:
         """Whether ``a``'s article also gives ``b``'s figure (or the other way round): in the same

@@ -82,7 +82,9 @@ def figure_range(q: Quantity) -> tuple[float, float]:
     n, step = q.value, precision(q)
     kind = family(q)
     if kind is None and q.low == q.high == n:
-        half = step / 2 if step >= 100 else 0.0  # a round figure: "43,000"
+        # a round figure ("43,000") stands for what rounds to it, but not for a figure far off ("1,000" is
+        # not "1,370"): no further than an "about" would reach
+        half = min(step / 2, 0.125 * abs(n)) if step >= 100 else 0.0
         low, high = n - half, n + half
     elif kind == "about":
         spread = min(0.125 * abs(n), step)

@@ -108,6 +108,8 @@ def _bare_kind(tokens: list[re.Match], i: int, value: float, surface: str) -> st
         return None
     if re.match(r"- year - old|year - old|years? old", after):
         return "age"
+    if nxt.lower() in {"st", "nd", "rd", "th"}:
+        return "ordinal"  # "the 79th Academy Awards", "223rd Street"
     if prev.lower().rstrip(".") in MONTHS or nxt.lower().rstrip(".") in MONTHS:
         return "year" if value >= 1000 else "date"
     if re.fullmatch(r"1[89]\d\d|20\d\d", surface) and prev != "$":
@@ -183,6 +185,9 @@ def mentions(article: str, text: str, facts: ArticleFacts) -> list[Mention]:
             value = _value(surface)
             if value is None:
                 continue
+            if i > 1 and tokens[i - 1].group(0) == "-" and tokens[i - 2].group(0).isalpha() \
+                    and tokens[i - 2].end() == tokens[i - 1].start() and tokens[i - 1].end() == tok.start():
+                continue  # a number in a name: "AK-47", "F-16", "Covid-19"
             partner = _partner(tokens, i)
             if partner is not None:
                 q = None  # each number of a score is a figure of its own, known by the other
