@@ -133,3 +133,30 @@ def test_two_figures_of_one_sentence_that_both_differ_are_two_differences(reconc
     shown = values(conflicts)
     assert any(any("205" in v for v in c) and any("250" in v for v in c) for c in shown), conflicts
     assert any({"13", "18"} <= c for c in shown), conflicts
+
+
+def test_counts_of_a_crowded_noun_told_in_unlike_sentences_are_not_a_difference(reconcile):
+    """Each report gives many yards; "162 yards" and "205 yards" in unlike sentences are two players'."""
+    conflicts = reconcile(
+        "Okafor was just 10 of 22 for 162 yards with two interceptions. Brandt ran for 64 yards. "
+        "The Comets gained 310 yards in all.",
+        "He ended the day 17 of 35 for 205 yards and the touchdown, along with six carries for 21 yards. "
+        "The Harriers were held to 280 yards.",
+    )
+    assert not any(any("162" in v for v in c) and any("205" in v for v in c) for c in values(conflicts)), conflicts
+
+
+def test_a_count_named_alike_is_compared_however_differently_each_outlet_tells_it(reconcile):
+    conflicts = reconcile(
+        "The merger of the Linmouth and Carrow ferry companies will cost 340 jobs, the unions said on Monday.",
+        "Union officials said about 500 jobs would be lost in the merger of the two ferry operators.",
+    )
+    assert any(any("340" in v for v in c) and any("500" in v for v in c) for c in values(conflicts)), conflicts
+
+
+def test_a_telephone_number_and_a_dateline_are_not_figures(reconcile):
+    conflicts = reconcile(
+        "ARDLEY, April 27\nAnyone with information is asked to call police on 0845 125 222 about the break-in.",
+        "ARDLEY, April 28\nAnyone with information is asked to call police on 0845 125 2222 about the break-in.",
+    )
+    assert conflicts == [], conflicts

@@ -368,6 +368,12 @@ class FigureComparison(StoryPart):
             live = [(a, b) for a, b in live if frozenset((id(a), id(b))) in self.linked]
             if not live:
                 continue
+            live = [(a, b) for a, b in live if self._one_such(a, b) or any(
+                self._told_alike(x, y) for x in self._side_of(a, members, figures)
+                for y in self._side_of(b, members, figures)
+                if x.article != y.article and not agree(x.q, y.q))]
+            if not live:
+                continue
             live = [(a, b) for a, b in live if not self._agrees_elsewhere(a, b)]
             disputed = [(a, b) for a, b in live if self._same_time(a, b)]
             if disputed:
@@ -387,6 +393,35 @@ class FigureComparison(StoryPart):
                    for a, b in live):
                 developments.append(self._development(members))
         return conflicts, developments
+
+    def _told_alike(self, a: Figure, b: Figure) -> bool:
+        """Whether two figures that disagree are told alike enough to be one fact: their sentences
+        share a fair part of their words (:attr:`Params.same_sentence_words`), or the words around the
+        figures mean nearly the same (:attr:`Params.same_statement`). Two figures of one question told
+        in unlike sentences are more often two facts (two players' yards, two days' counts) than a
+        dispute; what they say is still compared as a development."""
+        words = _sentence_words(self.facts[a.article].sentences[a.q.sentence].text,
+                                self.facts[b.article].sentences[b.q.sentence].text)
+        return words >= self.params.same_sentence_words or self._local_sim(a, b) >= self.params.same_statement
+
+    def _side_of(self, f: Figure, members: list[Figure], figures: list[Figure]) -> list[Figure]:
+        """``f``, the figures of its topic that agree with it, and the same figure where its report is
+        retold (same origin, same kind)."""
+        origin = self.origins.get(f.article, f.article)
+        topic = {id(g) for g in members}
+        return [f] + [g for g in members if g is not f and agree(g.q, f.q)] + [
+            g for g in figures if g.article != f.article and g.q.kind == f.q.kind and id(g) not in topic
+            and self.origins.get(g.article, g.article) == origin and agree(g.q, f.q)]
+
+    def _one_such(self, a: Figure, b: Figure) -> bool:
+        """Whether two figures name what they count alike and each article counts that thing at most
+        twice: "340 jobs" against "about 500 jobs" is one question however each is told, but when an
+        article gives many yards or many points, a count of them no longer says which one it is."""
+        if not (a.told and b.told) or not (a.q.what_lemma and b.q.what_lemma):
+            return self._event_duration(a) and self._event_duration(b)
+        return all(
+            sum(q.what_lemma == f.q.what_lemma for q in self.facts[f.article].quantities) <= 2 for f in (a, b)
+        )
 
     def _one_figure_pair(self, a: dict[tuple[str, int], tuple[int, int]],
                          b: dict[tuple[str, int], tuple[int, int]]) -> bool:

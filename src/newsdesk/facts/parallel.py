@@ -86,6 +86,17 @@ def _value(token: str) -> float | None:
         return None
 
 
+def _in_code(tokens: list[re.Match], i: int, body: str) -> bool:
+    """Whether the number at ``i`` is one group of digits among others separated by spaces only (a
+    telephone number, a reference), or written with a leading zero."""
+    tok = tokens[i]
+    if len(tok.group(0)) > 1 and tok.group(0)[0] == "0" and tok.group(0)[1:2].isdigit():
+        return True
+    before = i > 0 and tokens[i - 1].group(0).isdigit() and body[tokens[i - 1].end():tok.start()] == " "
+    after = i + 1 < len(tokens) and tokens[i + 1].group(0).isdigit() and body[tok.end():tokens[i + 1].start()] == " "
+    return before or after
+
+
 def _partner(tokens: list[re.Match], i: int) -> float | None:
     """The other number of a score, a record or a vote split written "20-13" (None: not one)."""
     for dash, other in ((i + 1, i + 2), (i - 1, i - 2)):
@@ -185,6 +196,8 @@ def mentions(article: str, text: str, facts: ArticleFacts) -> list[Mention]:
             value = _value(surface)
             if value is None:
                 continue
+            if _in_code(tokens, i, body):
+                continue  # a group of a telephone number or a code: "0845 125 2222"
             if i > 1 and tokens[i - 1].group(0) == "-" and tokens[i - 2].group(0).isalpha() \
                     and tokens[i - 2].end() == tokens[i - 1].start() and tokens[i - 1].end() == tok.start():
                 continue  # a number in a name: "AK-47", "F-16", "Covid-19"
@@ -212,6 +225,9 @@ def mentions(article: str, text: str, facts: ArticleFacts) -> list[Mention]:
                     kind = _bare_kind(tokens, i, value, surface)
                 if kind is None:
                     continue  # not a figure
+                if kind in {"date", "year", "clock"} and len(tokens) <= 8 and not any(
+                        t.group(0).islower() for t in tokens):
+                    continue  # a dateline or a page's stamp ("WASHINGTON, April 28, 2009"), not a sentence
                 if kind in {"date", "year"} and STAMP.search(body):
                     continue  # "Published: March 11, 2013": when the page was made, not a fact of the story
                 if kind != "clock":
