@@ -414,13 +414,17 @@ class FigureComparison(StoryPart):
             and self.origins.get(g.article, g.article) == origin and agree(g.q, f.q)]
 
     def _one_such(self, a: Figure, b: Figure) -> bool:
-        """Whether two figures name what they count alike and each article counts that thing at most
-        twice: "340 jobs" against "about 500 jobs" is one question however each is told, but when an
+        """Whether two figures count the same thing (the same noun, or durations in one unit) and each
+        article counts that thing at most twice: "340 jobs" against "about 500 jobs" is one question however each is told, but when an
         article gives many yards or many points, a count of them no longer says which one it is."""
-        if not (a.told and b.told) or not (a.q.what_lemma and b.q.what_lemma):
-            return self._event_duration(a) and self._event_duration(b)
+        if self._event_duration(a) and self._event_duration(b):
+            return True
+        if not (a.told and b.told) or _counted(a.q) is None or _counted(b.q) is None:
+            return False
+        if not (a.q.what_lemma and b.q.what_lemma) and _counted(a.q) != _counted(b.q):
+            return False  # nouns were matched when the pair was made ("vessels" / "ships"); units must be one
         return all(
-            sum(q.what_lemma == f.q.what_lemma for q in self.facts[f.article].quantities) <= 2 for f in (a, b)
+            sum(_counted(q) == _counted(f.q) for q in self.facts[f.article].quantities) <= 2 for f in (a, b)
         )
 
     def _one_figure_pair(self, a: dict[tuple[str, int], tuple[int, int]],
@@ -531,6 +535,12 @@ class FigureComparison(StoryPart):
 
 
 # ---------------------------------------------------------------------- helpers
+
+def _counted(q: Quantity) -> str | None:
+    """What a figure counts, for telling whether an article counts it often: its noun, or the unit of a
+    duration ("52 years in this business": years)."""
+    return q.what_lemma or (f"{q.kind}:{q.unit}" if q.kind == "duration" and q.unit else None)
+
 
 def _finite(value: float) -> float | None:
     return None if value in (float("inf"), float("-inf")) else value
