@@ -145,11 +145,22 @@ def _hours(clock: str) -> float | None:
     return hour + minute / 60 if hour < 24 and minute < 60 else None
 
 
-def _names(tokens: list[re.Match], lo: int, hi: int) -> frozenset[str]:
-    return frozenset(
-        t.group(0) for t in tokens[max(lo, 0):max(hi, 0)]
-        if t.group(0)[:1].isupper() and t.group(0).isalpha() and len(t.group(0)) > 1
-    )
+def _near_names(tokens: list[re.Match], i: int, step: int) -> frozenset[str]:
+    """The capitalised words of the two next to a figure (``step`` -1: before ``i``, 1: from ``i`` on),
+    up to a word in lower case: "Rene" in "10-year-old Rene", not "West" in "96 percent in West
+    Africa" (a place the figure is told of, not whose it is)."""
+    out = []
+    k = i - 1 if step < 0 else i
+    for _ in range(2):
+        if not 0 <= k < len(tokens):
+            break
+        word = tokens[k].group(0)
+        if word[:1].islower() or word[:1].isdigit():
+            break
+        if word.isalpha() and len(word) > 1:
+            out.append(word)
+        k += step
+    return frozenset(out)
 
 
 def _name_at(tokens: list[re.Match], i: int, step: int) -> tuple[str, ...]:
@@ -243,7 +254,7 @@ def mentions(article: str, text: str, facts: ArticleFacts) -> list[Mention]:
             right = tuple(w for w in words[hi:hi + WINDOW + 3] if w.isalnum() or w == "#")[:WINDOW]
             holder = _holder(tokens, lo, hi) if kind == "age" else ()
             out.append(Mention(article, start, end, number, shown, value, kind, q, left, right,
-                               _names(tokens, lo - 2, lo), _names(tokens, hi, hi + 2), holder, partner))
+                               _near_names(tokens, lo, -1), _near_names(tokens, hi, 1), holder, partner))
     return out
 
 
