@@ -198,4 +198,5 @@ def test_a_development_out_of_order_short_of_a_value_or_of_other_figures_is_not_
         miss = next(m for m in report["details"]["misses"] if m["category"] == "development")
         assert miss["topic"] == "homes without power" and "nearest" in miss
     with pytest.raises(ValueError, match="two values"):
-        read_gold(GOLD | {"developments": [{"story": "flood", "topic": "x", "values": [{"value": "1", "articles": ["a1"]}]}]})
+        read_gold(GOLD | {"developments": [{"story": "flood", "topic": "x",
+                                            "values": [{"value": "1", "articles": ["a1"]}]}]})

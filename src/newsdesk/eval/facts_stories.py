@@ -374,8 +374,8 @@ def _developments(gold: StoriesGold, found: dict[str, StoryResult], result_of) -
     rows = []
     for g_index, g in enumerate(gold.developments):
         result = result_of(g.story)
-        row = {"story": g.story, "topic": g.topic, "values": [{"value": v.value, "articles": v.articles} for v in g.values],
-               "found": g_index in assigned}
+        row = {"story": g.story, "topic": g.topic, "found": g_index in assigned,
+               "values": [{"value": v.value, "articles": v.articles} for v in g.values]}
         if row["found"]:
             row["reported"] = _conflict_row(result["developments"][assigned[g_index]], "developments")
         else:
