@@ -74,8 +74,8 @@ def _what_readers_see(digest: dict) -> list:
 def test_digest_on_two_dask_workers_equals_the_local_digest(cluster, tmp_path):
     local = _digest(tmp_path, {})
     remote = _digest(tmp_path, {"NEWSDESK_DASK_SCHEDULER": cluster.address})
-    assert remote["articles"] == local["articles"] == 39
-    assert len(local["stories"]) == 7
+    assert remote["articles"] == local["articles"] == 45
+    assert len(local["stories"]) == 8
     assert _what_readers_see(remote) == _what_readers_see(local)
 
 

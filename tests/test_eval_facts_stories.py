@@ -141,13 +141,62 @@ def test_eval_facts_on_the_examples_reports_every_category(cli):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     gold = json.loads((EXAMPLES / "gold.json").read_text())
-    assert report["articles"] == 39 and report["not_ingested"] == []
+    assert report["articles"] == 45 and report["not_ingested"] == []
     assert report["conflicts_total"] == len(gold["conflicts"])
     assert report["sequence_conflicts_total"] == len(gold["sequence_conflicts"])
     assert report["quote_variants_total"] == len(gold["quote_variants"])
     assert report["corrections_total"] == len(gold["corrections"])
+    assert report["developments_total"] == len(gold["developments"])
     assert isinstance(report["false_conflicts"], int)
     assert {s["label"] for s in report["details"]["stories"]} == set(gold["stories"])
     missed = sum(report[f"{k}_total"] - report[f"{k}_found"]
-                 for k in ("conflicts", "sequence_conflicts", "quote_variants", "corrections"))
+                 for k in ("conflicts", "sequence_conflicts", "quote_variants", "corrections", "developments"))
     assert len(report["details"]["misses"]) == missed
+
+
+# developments: a figure a later report changed, its values in time order
+DEVELOPING = GOLD | {"developments": [
+    {"story": "flood", "topic": "homes without power",
+     "values": [{"value": "around a thousand homes (Monday)", "articles": ["a1", "a2"]},
+                {"value": "2,000 / 1,800 homes (Tuesday; disputed)", "articles": ["a3", "a4"]},
+                {"value": "450 homes", "articles": ["a5"]}]},
+]}
+
+
+def development(*values):
+    return {"topic": "how many homes were without power", "kind": "quantity", "values": list(values)}
+
+
+def run_developing(*developments):
+    gold = read_gold(DEVELOPING)
+    flood = flood_result(developments=list(developments))
+    return score(gold, {"flood": StoryResult(1, ["flood"], flood), "vote": StoryResult(2, ["vote"], vote_result())})
+
+
+def test_a_development_is_found_by_its_values_in_time_order_with_their_articles():
+    report = run_developing(
+        # a dateline's day told by the same articles: another figure, not this development
+        development(side("14", ["a1"]), side("15", ["a3"]), side("16", ["a5"])),
+        development(side("around a thousand homes", ["a1"]), side("2,000 homes", ["a3"]), side("1,800 homes", ["a4"]),
+                    side("450 homes", ["a5"])))
+    assert (report["developments_found"], report["developments_total"]) == (1, 1)
+    row = report["details"]["developments"][0]
+    assert row["found"] and [v["value"] for v in row["reported"]["sides"]][-1] == "450 homes"
+    assert report["false_conflicts"] == 1  # developments are not conflicts, and are never counted false
+
+
+def test_a_development_out_of_order_short_of_a_value_or_of_other_figures_is_not_found():
+    for reported in (
+        [],
+        [development(side("14", ["a1"]), side("15", ["a3"]), side("16", ["a5"]))],
+        [development(side("2,000 homes", ["a3"]), side("450 homes", ["a5"]))],  # no Monday value
+        [development(side("450 homes", ["a5"]), side("2,000 homes", ["a3"]), side("around a thousand homes", ["a1"]))],
+        [development(side("around a thousand homes", ["a1", "a3"]), side("450 homes", ["a5"]))],  # two times as one
+    ):
+        report = run_developing(*reported)
+        assert report["developments_found"] == 0, reported
+        miss = next(m for m in report["details"]["misses"] if m["category"] == "development")
+        assert miss["topic"] == "homes without power" and "nearest" in miss
+    with pytest.raises(ValueError, match="two values"):
+        read_gold(GOLD | {"developments": [{"story": "flood", "topic": "x",
+                                            "values": [{"value": "1", "articles": ["a1"]}]}]})

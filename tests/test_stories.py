@@ -152,7 +152,7 @@ def test_stories_show_unknown_id(cli):
 
 
 def test_example_corpus_clusters_into_its_gold_stories_with_gold_origins(cli, db_path):
-    """The bundled corpus: seven stories (two similar warehouse fires among them), rewrites and copies."""
+    """The bundled corpus: eight stories (two similar warehouse fires among them), rewrites and copies."""
     from conftest import EXAMPLES
 
     cli("ingest", str(EXAMPLES / "corpus.jsonl"), str(EXAMPLES / "articles"), str(EXAMPLES / "feed.xml"))

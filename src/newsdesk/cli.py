@@ -783,7 +783,7 @@ def eval_facts(
     gold: Annotated[Path, typer.Option("--gold", help="Hand annotation: one story (seeds' gold.json) or several ('stories', as examples/gold.json).", exists=True, dir_okay=False)],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (with per-story details and the misses).")] = False,
 ) -> None:
-    """Find consensus, conflicts, sequence conflicts, quote variants, corrections and speakers and score them against a hand annotation."""
+    """Find consensus, conflicts, sequence conflicts, quote variants, corrections, developments and speakers and score them against a hand annotation."""
     from newsdesk.eval.facts import evaluate_facts
 
     result = _evaluate(as_json, lambda: evaluate_facts(folder, gold, _desk(ctx).settings))
@@ -793,7 +793,7 @@ def eval_facts(
     table.add_column("measure")
     table.add_column("value")
     for key in ("consensus_found", "conflicts_found", "sequence_conflicts_found", "quote_variants_found",
-                "corrections_found"):
+                "corrections_found", "developments_found"):
         if key in result:
             table.add_row(key, f"{result[key]} of {result[key.replace('_found', '_total')]}")
     for key in ("speakers_correct", "speakers_wrong", "false_conflicts", "seconds"):

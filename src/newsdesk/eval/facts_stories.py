@@ -19,6 +19,16 @@ alone:
   wrong figure is marked (a quantity giving a wrong number with ``superseded`` true, or a ``corrections``
   entry that ``corrects`` the article) and no reported conflict still sets an affected article's wrong
   number against another side.
+* a gold **development** (``developments``: a figure a later report changed, its ``values`` in time
+  order, each with the articles that gave it) is found by a reported development of its story (kind
+  quantity) that steps through the gold values as a conflict splits its sides: each reported value lies
+  inside one gold value (its articles among the gold's) and shares a number with it (a value without
+  digits, "around a dozen", is placed by its articles alone), so a development of another figure of the
+  same articles (a dateline's day) does not count; taken in the reported time order they never go back
+  to an earlier gold value; each gold value holds at least one of them (two at one time when the
+  outlets then disagreed); and some number is shared. As for conflicts, of alike reported
+  developments each gold one takes the closest, one to one. A reported development no gold one takes
+  is not counted against the desk (a gold lists the developments it is sure of, not all).
 * a reported conflict that no gold conflict of its story takes in that one-to-one matching is a
   **false conflict** (a second report of one gold conflict included).
 
@@ -83,11 +93,19 @@ class GoldCorrection:
 
 
 @dataclass(slots=True)
+class GoldDevelopment:
+    story: str
+    topic: str
+    values: list[GoldSide]  # in time order: earliest first
+
+
+@dataclass(slots=True)
 class StoriesGold:
     stories: dict[str, list[str]]  # label -> member ids
     conflicts: list[GoldConflict]
     quote_variants: list[GoldVariants]
     corrections: list[GoldCorrection]
+    developments: list[GoldDevelopment] = field(default_factory=list)
 
 
 def is_multi_story(data: dict[str, Any]) -> bool:
@@ -125,9 +143,16 @@ def read_gold(data: dict[str, Any], where: str = "gold") -> StoriesGold:
                            c["correcting_article"], c["wrong"], c["right"], list(c.get("also_affects", [])))
             for c in data.get("corrections", [])
         ]
+        developments = []
+        for d in data.get("developments", []):
+            values = sides(d["values"])
+            if len(values) < 2:
+                raise ValueError(f"{where}: development {d.get('topic')!r} needs two values or more")
+            developments.append(GoldDevelopment(story(d, [a for v in values for a in v.articles]), d.get("topic", ""),
+                                                values))
     except (KeyError, TypeError, AttributeError) as error:
         raise ValueError(f"{where}: not a multi-story gold ({error!r} missing or malformed)") from None
-    return StoriesGold(stories, conflicts, variants, corrections)
+    return StoriesGold(stories, conflicts, variants, corrections, developments)
 
 
 # -- scoring -------------------------------------------------------------------------------------------
@@ -168,15 +193,33 @@ def splits_like(gold: GoldConflict, conflict: dict[str, Any]) -> bool:
     return len(owners) >= 2 and sorted(owners) == list(range(len(want)))
 
 
-def _closeness(gold: GoldConflict, conflict: dict[str, Any]) -> float:
+def _closeness(gold: GoldConflict | GoldDevelopment, conflict: dict[str, Any]) -> float:
     """Shared numbers per side, then shared words of topic and values: which of alike splits is this one."""
-    numbers = sum(1 for side in conflict.get("values", []) for g in gold.sides
+    sides = gold.sides if isinstance(gold, GoldConflict) else gold.values
+    numbers = sum(1 for side in conflict.get("values", []) for g in sides
                   if set(side.get("articles", [])) <= set(g.articles)
                   and _numbers(side.get("value", "")) & _numbers(g.value))
-    words_gold = content_words(gold.topic + " " + " ".join(s.value for s in gold.sides))
+    words_gold = content_words(gold.topic + " " + " ".join(s.value for s in sides))
     words_got = content_words(" ".join([conflict.get("topic", "")] + [
         v.get("value", "") + " " + _texts(v.get("context") or v.get("evidence")) for v in conflict.get("values", [])]))
     return numbers + dice(words_gold, words_got)
+
+
+def develops_like(gold: GoldDevelopment, development: dict[str, Any]) -> bool:
+    """The reported values step through the gold values in time order (see the module's docstring)."""
+    if development.get("kind", "quantity") != "quantity":
+        return False
+    want = [(set(v.articles), _numbers(v.value)) for v in gold.values]
+    owners, shared = [], False
+    for value in development.get("values", []):
+        side, numbers = set(value.get("articles", [])), _numbers(value.get("value", ""))
+        owner = [k for k, (articles, gold_numbers) in enumerate(want)
+                 if side and side <= articles and (not numbers or not gold_numbers or numbers & gold_numbers)]
+        if not owner:
+            return False
+        owners.append(owner[0])
+        shared = shared or bool(numbers & want[owner[0]][1])
+    return shared and owners == sorted(owners) and set(owners) == set(range(len(want)))
 
 
 def _conflict_row(conflict: dict[str, Any], origin: str = "conflicts") -> dict[str, Any]:
@@ -245,6 +288,7 @@ def score(gold: StoriesGold, found: dict[str, StoryResult]) -> dict[str, Any]:
 
     corrections = [_correction(c, result_of(c.story), found.get(c.story)) for c in gold.corrections]
     conflict_rows, matched = _conflicts(gold, found, result_of, corrections)
+    development_rows = _developments(gold, found, result_of)
     variant_rows = [_variants(g, result_of(g.story)) for g in gold.quote_variants]
     false_rows = []
     seen: set[int] = set()
@@ -261,6 +305,7 @@ def score(gold: StoriesGold, found: dict[str, StoryResult]) -> dict[str, Any]:
               for r in conflict_rows if not r["found"]]
     misses += [{"category": "quote_variants"} | r for r in variant_rows if not r["found"]]
     misses += [{"category": "correction"} | r for r in corrections if not r["found"]]
+    misses += [{"category": "development"} | r for r in development_rows if not r["found"]]
     return {
         "conflicts_found": sum(r["found"] for r in quantity),
         "conflicts_total": len(quantity),
@@ -272,9 +317,11 @@ def score(gold: StoriesGold, found: dict[str, StoryResult]) -> dict[str, Any]:
         "quote_variants_meaning_changed_total": sum(r["meaning_changed"] for r in variant_rows),
         "corrections_found": sum(r["found"] for r in corrections),
         "corrections_total": len(corrections),
+        "developments_found": sum(r["found"] for r in development_rows),
+        "developments_total": len(development_rows),
         "false_conflicts": len(false_rows),
         "details": {"conflicts": conflict_rows, "quote_variants": variant_rows, "corrections": corrections,
-                    "false_conflicts": false_rows, "misses": misses},
+                    "developments": development_rows, "false_conflicts": false_rows, "misses": misses},
     }
 
 
@@ -310,8 +357,35 @@ def _conflicts(gold: StoriesGold, found: dict[str, StoryResult], result_of, corr
     return rows, matched
 
 
-def _nearest_conflicts(g: GoldConflict, result: dict[str, Any]) -> list[dict[str, Any]]:
-    articles = {a for s in g.sides for a in s.articles}
+def _developments(gold: StoriesGold, found: dict[str, StoryResult], result_of) -> list[dict[str, Any]]:
+    """Each gold development with the reported development it takes (one to one, closest first)."""
+    pairs = []
+    for g_index, g in enumerate(gold.developments):
+        story = found.get(g.story)
+        for k, d in enumerate(story.result.get("developments", []) or [] if story else []):
+            if develops_like(g, d):
+                pairs.append((-_closeness(g, d), g_index, k, id(story)))
+    assigned: dict[int, int] = {}
+    taken: set[tuple[int, int]] = set()
+    for _, g_index, k, story_key in sorted(pairs):
+        if g_index not in assigned and (story_key, k) not in taken:
+            assigned[g_index] = k
+            taken.add((story_key, k))
+    rows = []
+    for g_index, g in enumerate(gold.developments):
+        result = result_of(g.story)
+        row = {"story": g.story, "topic": g.topic, "found": g_index in assigned,
+               "values": [{"value": v.value, "articles": v.articles} for v in g.values]}
+        if row["found"]:
+            row["reported"] = _conflict_row(result["developments"][assigned[g_index]], "developments")
+        else:
+            row["nearest"] = _nearest_conflicts(g, result)
+        rows.append(row)
+    return rows
+
+
+def _nearest_conflicts(g: GoldConflict | GoldDevelopment, result: dict[str, Any]) -> list[dict[str, Any]]:
+    articles = {a for s in (g.sides if isinstance(g, GoldConflict) else g.values) for a in s.articles}
     scored = []
     for origin in ("conflicts", "developments"):
         for c in result.get(origin, []) or []:
