@@ -434,13 +434,23 @@ class ExtractiveWriter:
 
     def supporters(self, material: Material, cands: list[Candidate], links: dict) -> list[dict[str, set[int]]]:
         """Per candidate, the sentences of other articles that may support it: those telling one of its
-        claims, and up to three per article alike as a whole (cosine at least ``same_topic``)."""
+        claims (never one a correction retracted or a later report superseded), and up to three per
+        article alike as a whole (cosine at least ``same_topic``)."""
         matrix = np.vstack([x.vector for x in cands]) if cands else np.zeros((0, 1), np.float32)
         sims = matrix @ matrix.T
+        stale = superseded_spans(material.reconciled)
+
+        def current(article: str, index: int) -> bool:
+            """Whether that sentence holds no statement a correction or a later report superseded."""
+            sentence = material.facts[article].sentences[index]
+            return not any(start < sentence.end and sentence.start < end for start, end in stale.get(article, ()))
+
         out = []
         for n, c in enumerate(cands):
             support = links.get((c.article, c.index), {})
-            others = {a: set(ks) for a, ks in support.items() if a != c.article and a in material.sources}
+            others = {a: {k for k in ks if current(a, k)} for a, ks in support.items()
+                      if a != c.article and a in material.sources and a in material.facts}
+            others = {a: ks for a, ks in others.items() if ks}
             for m in np.argsort(-sims[n])[:12]:
                 x = cands[int(m)]
                 if x.article != c.article and sims[n, m] >= self.params.same_topic and len(others.get(x.article, ())) < 3:

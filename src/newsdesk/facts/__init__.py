@@ -27,7 +27,7 @@ from .times import extract_times
 __all__ = ["ArticleFacts", "FACTS_MAX_CHARS", "FACTS_VERSION", "FactsError", "FactsStage", "article_facts", "extract_texts"]
 
 # bump the rules part whenever extraction changes what it stores
-FACTS_VERSION = f"{MODEL_VERSION}/rules-7"
+FACTS_VERSION = f"{MODEL_VERSION}/rules-8"
 
 # below this many articles, parse in this process: starting workers costs more
 PARALLEL_FROM = 24

@@ -472,9 +472,17 @@ def _phrase(view: TokenView, token: Token) -> tuple[int, int]:
     return _trimmed(view, token.left_edge.i, end)
 
 
+CLAUSE_BREAKS = {"but", "and", "yet", "so", "while", "although", "though", "whereas"}
+
+
 def _clause_reference(view: TokenView, verb: Token, after_marker: int) -> tuple[tuple[int, int], int]:
     """(reference bounds, clause end) of a subordinate clause: its subject when the verb only begins/ends it."""
-    clause = _trimmed(view, after_marker, min(verb.right_edge.i + 1, view.sentence_end(verb.i)))
+    end = min(verb.right_edge.i + 1, view.sentence_end(verb.i))
+    for k in range(after_marker, end - 1):
+        if view.lower[k] == ";" or (view.lower[k] == "," and view.lower[k + 1] in CLAUSE_BREAKS):
+            end = k  # "after the storm moved north, but 215 flights had been cancelled": the clause ends at ", but"
+            break
+    clause = _trimmed(view, after_marker, end)
     if verb.lemma_ in ASPECT_VERBS and _child(verb, ("dobj", "xcomp")) is None:  # "began taking on water" is an event
         for child in verb.children:
             if child.dep_ in ("nsubj", "nsubjpass") and child.pos_ in ("NOUN", "PROPN") and child.i >= after_marker:
