@@ -325,6 +325,18 @@ def score(gold: StoriesGold, found: dict[str, StoryResult]) -> dict[str, Any]:
     }
 
 
+def _one_to_one(pairs: list[tuple[float, int, int, int]]) -> tuple[dict[int, int], set[tuple[int, int]]]:
+    """Gold items paired with reported ones, closest first, each on either side at most once:
+    (gold index → reported index, the (story, reported index) pairs taken)."""
+    assigned: dict[int, int] = {}
+    taken: set[tuple[int, int]] = set()
+    for _, g_index, k, story_key in sorted(pairs):
+        if g_index not in assigned and (story_key, k) not in taken:
+            assigned[g_index] = k
+            taken.add((story_key, k))
+    return assigned, taken
+
+
 def _conflicts(gold: StoriesGold, found: dict[str, StoryResult], result_of, corrections):
     pairs = []
     for g_index, g in enumerate(gold.conflicts):
@@ -332,12 +344,7 @@ def _conflicts(gold: StoriesGold, found: dict[str, StoryResult], result_of, corr
         for k, c in enumerate(story.result.get("conflicts", []) if story else []):
             if splits_like(g, c):
                 pairs.append((-_closeness(g, c), g_index, k, id(story)))
-    assigned: dict[int, int] = {}
-    matched: set[tuple[int, int]] = set()
-    for _, g_index, k, story_key in sorted(pairs):
-        if g_index not in assigned and (story_key, k) not in matched:
-            assigned[g_index] = k
-            matched.add((story_key, k))
+    assigned, matched = _one_to_one(pairs)
     rows = []
     for g_index, g in enumerate(gold.conflicts):
         result = result_of(g.story)
@@ -365,12 +372,7 @@ def _developments(gold: StoriesGold, found: dict[str, StoryResult], result_of) -
         for k, d in enumerate(story.result.get("developments", []) or [] if story else []):
             if develops_like(g, d):
                 pairs.append((-_closeness(g, d), g_index, k, id(story)))
-    assigned: dict[int, int] = {}
-    taken: set[tuple[int, int]] = set()
-    for _, g_index, k, story_key in sorted(pairs):
-        if g_index not in assigned and (story_key, k) not in taken:
-            assigned[g_index] = k
-            taken.add((story_key, k))
+    assigned, _ = _one_to_one(pairs)
     rows = []
     for g_index, g in enumerate(gold.developments):
         result = result_of(g.story)
