@@ -132,8 +132,10 @@ def test_an_ordinal_written_in_digits_is_compared_with_one_in_a_name(reconcile):
 
 def test_two_figures_of_one_sentence_that_both_differ_are_two_differences(reconcile):
     conflicts = reconcile(
-        "Okafor threw for 205 yards on Sunday, and his late touchdown pass gave the Harriers a 20-13 win over the Comets.",
-        "Okafor threw for 250 yards on Sunday, and his late touchdown pass gave the Harriers a 20-18 win over the Comets.",
+        "Okafor threw for 205 yards on Sunday, and his late touchdown pass gave the Harriers "
+        "a 20-13 win over the Comets.",
+        "Okafor threw for 250 yards on Sunday, and his late touchdown pass gave the Harriers "
+        "a 20-18 win over the Comets.",
     )
     shown = values(conflicts)
     assert disputed(conflicts, "205", "250"), conflicts

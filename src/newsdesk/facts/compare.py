@@ -399,7 +399,7 @@ class FigureComparison(StoryPart):
         share a fair part of their words (:attr:`Params.same_sentence_words`), or the words around the
         figures mean nearly the same (:attr:`Params.same_statement`). Two figures of one question told
         in unlike sentences are more often two facts (two players' yards, two days' counts) than a
-        dispute; what they say is still compared as a development."""
+        dispute (see :meth:`_one_such` for those that are one question however told)."""
         words = _sentence_words(self.facts[a.article].sentences[a.q.sentence].text,
                                 self.facts[b.article].sentences[b.q.sentence].text)
         return words >= self.params.same_sentence_words or self._local_sim(a, b) >= self.params.same_statement
@@ -415,8 +415,9 @@ class FigureComparison(StoryPart):
 
     def _one_such(self, a: Figure, b: Figure) -> bool:
         """Whether two figures count the same thing (the same noun, or durations in one unit) and each
-        article counts that thing at most twice: "340 jobs" against "about 500 jobs" is one question however each is told, but when an
-        article gives many yards or many points, a count of them no longer says which one it is."""
+        article counts that thing at most twice: "340 jobs" against "about 500 jobs" is one question
+        however each is told, but when an article gives many yards or many points, a count of them no
+        longer says which one it is."""
         if self._event_duration(a) and self._event_duration(b):
             return True
         if not (a.told and b.told) or _counted(a.q) is None or _counted(b.q) is None:
@@ -434,8 +435,8 @@ class FigureComparison(StoryPart):
         three words, with no comma or stop between them."""
         joined = 0
         for key in a.keys() & b.keys():
-            (s1, e1), (s2, e2) = sorted((a[key], b[key]))
-            between = self.texts[key[0]][e1:s2]
+            (_, first_end), (second_start, _) = sorted((a[key], b[key]))
+            between = self.texts[key[0]][first_end:second_start]
             joined += len(between.split()) <= 3 and not re.search(r"[,;.:]", between)
         return joined >= 2
 
