@@ -325,9 +325,16 @@ def score(gold: StoriesGold, found: dict[str, StoryResult]) -> dict[str, Any]:
     }
 
 
-def _one_to_one(pairs: list[tuple[float, int, int, int]]) -> tuple[dict[int, int], set[tuple[int, int]]]:
-    """Gold items paired with reported ones, closest first, each on either side at most once:
-    (gold index → reported index, the (story, reported index) pairs taken)."""
+def _one_to_one(items, found: dict[str, StoryResult], listed: str, like) -> tuple[dict[int, int], set[tuple[int, int]]]:
+    """Gold ``items`` paired with the reported ones of their story's ``listed`` list that are ``like``
+    them, closest first, each on either side at most once: (gold index → reported index, the (story,
+    reported index) pairs taken)."""
+    pairs = []
+    for g_index, g in enumerate(items):
+        story = found.get(g.story)
+        for k, reported in enumerate(story.result.get(listed, []) or [] if story else []):
+            if like(g, reported):
+                pairs.append((-_closeness(g, reported), g_index, k, id(story)))
     assigned: dict[int, int] = {}
     taken: set[tuple[int, int]] = set()
     for _, g_index, k, story_key in sorted(pairs):
@@ -338,13 +345,7 @@ def _one_to_one(pairs: list[tuple[float, int, int, int]]) -> tuple[dict[int, int
 
 
 def _conflicts(gold: StoriesGold, found: dict[str, StoryResult], result_of, corrections):
-    pairs = []
-    for g_index, g in enumerate(gold.conflicts):
-        story = found.get(g.story)
-        for k, c in enumerate(story.result.get("conflicts", []) if story else []):
-            if splits_like(g, c):
-                pairs.append((-_closeness(g, c), g_index, k, id(story)))
-    assigned, matched = _one_to_one(pairs)
+    assigned, matched = _one_to_one(gold.conflicts, found, "conflicts", splits_like)
     rows = []
     for g_index, g in enumerate(gold.conflicts):
         result = result_of(g.story)
@@ -366,13 +367,7 @@ def _conflicts(gold: StoriesGold, found: dict[str, StoryResult], result_of, corr
 
 def _developments(gold: StoriesGold, found: dict[str, StoryResult], result_of) -> list[dict[str, Any]]:
     """Each gold development with the reported development it takes (one to one, closest first)."""
-    pairs = []
-    for g_index, g in enumerate(gold.developments):
-        story = found.get(g.story)
-        for k, d in enumerate(story.result.get("developments", []) or [] if story else []):
-            if develops_like(g, d):
-                pairs.append((-_closeness(g, d), g_index, k, id(story)))
-    assigned, _ = _one_to_one(pairs)
+    assigned, _ = _one_to_one(gold.developments, found, "developments", develops_like)
     rows = []
     for g_index, g in enumerate(gold.developments):
         result = result_of(g.story)
